@@ -1,0 +1,82 @@
+; SPDX-License-Identifier: MIT
+; Vireo: application-processor start-up code (SDM Vol. 3A 8.4.4, 9.9). smp.c copies it to
+; TRAMP_BASE; a STARTUP IPI with vector TRAMP_BASE >> 12 enters it in real mode.
+
+%define TRAMP_BASE  0x8000
+%define REL(x)      (TRAMP_BASE + (x) - ap_tramp_start)
+%define CR0_PE      (1 << 0)
+%define CR0_NE      (1 << 5)
+%define CR0_WP      (1 << 16)
+%define CR0_NW      (1 << 29)
+%define CR0_CD      (1 << 30)
+%define CR0_PG      (1 << 31)
+%define CR4_PAE     (1 << 5)
+%define CR4_PGE     (1 << 7)
+%define MSR_EFER    0xc0000080
+%define EFER_LME    (1 << 8)
+%define EFER_NXE    (1 << 11)
+
+section .rodata
+global ap_tramp_start, ap_tramp_end, ap_tramp_cr3, ap_tramp_stack, ap_tramp_entry
+align 16
+ap_tramp_start:
+bits 16
+    cli
+    cld
+    xor ax, ax
+    mov ds, ax
+    lgdt [REL(tramp_gdtr)]
+    mov eax, cr0
+    and eax, ~(CR0_CD | CR0_NW)
+    or eax, CR0_PE | CR0_NE
+    mov cr0, eax
+    jmp dword 0x08:REL(.protected)
+
+bits 32
+.protected:
+    mov ax, 0x10
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    mov eax, cr4
+    or eax, CR4_PAE | CR4_PGE
+    mov cr4, eax
+    mov eax, [REL(ap_tramp_cr3)]        ; the kernel's root table lies below 4 GiB
+    mov cr3, eax
+    mov ecx, MSR_EFER
+    rdmsr
+    or eax, EFER_LME | EFER_NXE
+    wrmsr
+    mov eax, cr0
+    or eax, CR0_PG | CR0_WP
+    mov cr0, eax
+    jmp 0x18:REL(.long_mode)
+
+bits 64
+.long_mode:
+    xor eax, eax
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    mov rsp, [REL(ap_tramp_stack)]
+    xor ebp, ebp
+    mov rax, [REL(ap_tramp_entry)]
+    call rax                            ; ap_main() does not return
+.hang:
+    hlt
+    jmp .hang
+
+align 8
+tramp_gdt:
+    dq 0
+    dq 0x00cf9a000000ffff               ; 32-bit code
+    dq 0x00cf92000000ffff               ; data
+    dq 0x00209a0000000000               ; 64-bit code
+tramp_gdtr:
+    dw tramp_gdtr - tramp_gdt - 1
+    dd REL(tramp_gdt)
+align 8
+ap_tramp_cr3:   dq 0
+ap_tramp_stack: dq 0
+ap_tramp_entry: dq 0
+ap_tramp_end:

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+/* Vireo: command-line options: a table of names, each with its own parser. */
+#include <stdbool.h>
+#include "cmdline.h"
+#include "lib.h"
+#include "printf.h"
+
+#define TOKEN_MAX 64
+#define TOKEN_SHOWN 24
+#define MAX_PORT 0xfff8
+#define MAX_LOG_LEVEL 3
+
+struct option {
+    const char *name;
+    bool (*parse)(const char *value, struct boot_options *opt);
+    const char *expected;
+};
+
+static bool parse_number(const char *s, uint64_t *out)
+{
+    unsigned base = 10;
+    uint64_t v = 0;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s += 2;
+    }
+    if (!*s)
+        return false;
+    for (; *s; s++) {
+        unsigned d;
+        if (*s >= '0' && *s <= '9')
+            d = (unsigned)(*s - '0');
+        else if (base == 16 && (*s | 0x20) >= 'a' && (*s | 0x20) <= 'f')
+            d = (unsigned)((*s | 0x20) - 'a' + 10);
+        else
+            return false;
+        if (v > (UINT64_MAX - d) / base)
+            return false;
+        v = v * base + d;
+    }
+    *out = v;
+    return true;
+}
+
+static bool parse_serial(const char *v, struct boot_options *opt)
+{
+    static const struct { const char *name; uint16_t port; } names[] = {
+        { "com1", 0x3f8 }, { "com2", 0x2f8 }, { "com3", 0x3e8 }, { "com4", 0x2e8 },
+        { "none", 0 },
+    };
+    for (unsigned i = 0; i < ARRAY_SIZE(names); i++) {
+        if (!strcmp(v, names[i].name)) {
+            opt->serial_port = names[i].port;
+            return true;
+        }
+    }
+    uint64_t port;
+    if (!parse_number(v, &port) || port == 0 || port > MAX_PORT)
+        return false;
+    opt->serial_port = (uint16_t)port;
+    return true;
+}
+
+static bool parse_loglevel(const char *v, struct boot_options *opt)
+{
+    uint64_t level;
+    if (!parse_number(v, &level) || level > MAX_LOG_LEVEL)
+        return false;
+    opt->log_level = (int)level;
+    return true;
+}
+
+static const struct option options[] = {
+    { "serial", parse_serial, "com1..com4, none or an I/O port such as 0x3f8" },
+    { "loglevel", parse_loglevel, "0 (errors) .. 3 (debug)" },
+};
+
+static const char *apply(const char *tok, struct boot_options *opt, char *err, size_t n)
+{
+    const char *eq = tok;
+    while (*eq && *eq != '=')
+        eq++;
+    size_t name_len = (size_t)(eq - tok);
+    for (unsigned i = 0; i < ARRAY_SIZE(options); i++) {
+        const struct option *o = &options[i];
+        if (strlen(o->name) != name_len || strncmp(tok, o->name, name_len))
+            continue;
+        if (*eq == '=' && o->parse(eq + 1, opt))
+            return NULL;
+        ksnprintf(err, n, "bad command-line option '%s': %s expects %s", tok, o->name,
+                  o->expected);
+        return err;
+    }
+    ksnprintf(err, n, "unknown command-line option '%s'", tok);
+    return err;
+}
+
+const char *cmdline_parse(const char *cmdline, struct boot_options *opt, char *err,
+                          size_t err_size)
+{
+    struct boot_options result = *opt;
+    char tok[TOKEN_MAX];
+    for (const char *p = cmdline; *p;) {
+        while (*p == ' ')
+            p++;
+        size_t len = 0;
+        while (p[len] && p[len] != ' ')
+            len++;
+        if (!len)
+            break;
+        if (len >= sizeof(tok)) {
+            memcpy(tok, p, TOKEN_SHOWN);
+            tok[TOKEN_SHOWN] = '\0';
+            ksnprintf(err, err_size, "command-line option too long: '%s...'", tok);
+            return err;
+        }
+        memcpy(tok, p, len);
+        tok[len] = '\0';
+        p += len;
+        const char *why = apply(tok, &result, err, err_size);
+        if (why)
+            return why;
+    }
+    *opt = result;
+    return NULL;
+}

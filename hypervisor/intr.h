@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* Vireo: interrupt dispatch, vectors and the panic path. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include "lib.h"
+#include "printf.h"
+
+enum vector {
+    VEC_NMI = 2,
+    VEC_DOUBLE_FAULT = 8,
+    VEC_PAGE_FAULT = 14,
+    VEC_FIRST_IRQ = 32,
+    VEC_TIMER = 0x20,
+    VEC_SPURIOUS = 0xff,
+};
+
+struct frame {
+    uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+    uint64_t vector, error;
+    uint64_t rip, cs, rflags, rsp, ss;
+};
+
+void intr_entry(struct frame *f);
+
+/* A hypervisor bug: report (with registers when `f` is given) and stop every CPU. */
+NORETURN void panic(const char *fmt, ...) PRINTF_LIKE(1, 2);
+NORETURN void panic_frame(const struct frame *f, const char *what);
+/* Bad input the hypervisor cannot run with (configuration, firmware): say so and stop. */
+NORETURN void boot_fail(const char *fmt, ...) PRINTF_LIKE(1, 2);
+bool panic_in_progress(void);
+/* Stops this CPU for good. */
+NORETURN void cpu_halt_forever(void);

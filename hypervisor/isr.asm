@@ -1,0 +1,69 @@
+; SPDX-License-Identifier: MIT
+; Vireo: interrupt and exception entry stubs; all 256 vectors reach intr_entry(frame).
+
+extern intr_entry
+
+; SDM Vol. 3A 6.15: vectors whose exceptions push an error code.
+%define HAS_ERROR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 \
+                      || (v) == 29 || (v) == 30)
+
+section .text
+bits 64
+
+%assign v 0
+%rep 256
+isr_ %+ v:
+%if !HAS_ERROR(v)
+    push 0
+%endif
+    push v
+    jmp isr_common
+%assign v v + 1
+%endrep
+
+; Frame layout matches struct frame in intr.h: GPRs, vector, error, then the CPU's frame.
+isr_common:
+    push r15
+    push r14
+    push r13
+    push r12
+    push r11
+    push r10
+    push r9
+    push r8
+    push rbp
+    push rdi
+    push rsi
+    push rdx
+    push rcx
+    push rbx
+    push rax
+    cld
+    mov rdi, rsp
+    call intr_entry
+    pop rax
+    pop rbx
+    pop rcx
+    pop rdx
+    pop rsi
+    pop rdi
+    pop rbp
+    pop r8
+    pop r9
+    pop r10
+    pop r11
+    pop r12
+    pop r13
+    pop r14
+    pop r15
+    add rsp, 16
+    iretq
+
+section .rodata
+global isr_table
+isr_table:
+%assign v 0
+%rep 256
+    dq isr_ %+ v
+%assign v v + 1
+%endrep
