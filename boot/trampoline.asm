@@ -66,12 +66,14 @@ bits 64
     hlt
     jmp .hang
 
+; Accessed bits preset: the page is mapped read-only, and loading a descriptor whose
+; Accessed bit is clear makes the CPU write it (SDM Vol. 3A 3.4.5.1).
 align 8
 tramp_gdt:
     dq 0
-    dq 0x00cf9a000000ffff               ; 32-bit code
-    dq 0x00cf92000000ffff               ; data
-    dq 0x00209a0000000000               ; 64-bit code
+    dq 0x00cf9b000000ffff               ; 32-bit code
+    dq 0x00cf93000000ffff               ; data
+    dq 0x00209b0000000000               ; 64-bit code
 tramp_gdtr:
     dw tramp_gdtr - tramp_gdt - 1
     dd REL(tramp_gdt)

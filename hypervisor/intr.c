@@ -6,11 +6,26 @@
 
 typedef void (*irq_handler)(struct frame *f);
 
+/* Spurious interrupts are not in service: they get no EOI (SDM Vol. 3A 11.9). */
 static void spurious(struct frame *f) { (void)f; }
-static void timer(struct frame *f) { (void)f; lapic_timer_interrupt(); }
+
+static void timer(struct frame *f)
+{
+    (void)f;
+    lapic_timer_interrupt();
+    lapic_eoi();
+}
+
+static void unexpected(struct frame *f)
+{
+    klog(LOG_WARN, "cpu%u: unexpected interrupt, vector %lu\n", this_cpu()->id, f->vector);
+    lapic_eoi();
+}
 
 static const irq_handler irq_handlers[256] = {
     [VEC_TIMER] = timer,
+    [VEC_PIC_SPURIOUS1] = spurious,
+    [VEC_PIC_SPURIOUS2] = spurious,
     [VEC_SPURIOUS] = spurious,
 };
 
@@ -34,10 +49,5 @@ void intr_entry(struct frame *f)
     if (f->vector < VEC_FIRST_IRQ)
         panic_frame(f, exception_names[f->vector]);
     irq_handler h = irq_handlers[f->vector & 0xff];
-    if (!h)
-        klog(LOG_WARN, "cpu%u: unexpected interrupt, vector %lu\n", this_cpu()->id, f->vector);
-    else
-        h(f);
-    if (f->vector != VEC_SPURIOUS)
-        lapic_eoi();
+    (h ? h : unexpected)(f);
 }

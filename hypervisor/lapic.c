@@ -59,6 +59,7 @@ void lapic_init_cpu(void)
     wr(LAPIC_TPR, 0);
     wr(LAPIC_LVT_TIMER, LVT_MASKED);
     wr(LAPIC_LVT_ERROR, LVT_MASKED);
+    wr(LAPIC_LVT_LINT0, LVT_MASKED);        /* no ExtINT from the 8259s */
     wr(LAPIC_SVR, SVR_ENABLE | VEC_SPURIOUS);
     wr(LAPIC_ESR, 0);
     wr(LAPIC_TIMER_DIV, TIMER_DIV_16);
