@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The boot tests, one harness call each, run one after another.
+#
+# scripts/test sources this file; it can also be run alone (after a build):
+#   test/boot/tests.sh [REGEX]     runs the tests whose names match REGEX
+# Sourced, it reads BOOT_FILTER (a regex on test names, empty = all) and leaves the
+# tallies in BOOT_PASSED and BOOT_FAILED.
+set -euo pipefail
+
+boot_root=$(cd "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/../.." && pwd)
+BOOT_PASSED=0
+BOOT_FAILED=0
+BOOT_FILTER=${BOOT_FILTER:-}
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then BOOT_FILTER=${1:-$BOOT_FILTER}; fi
+
+# boot_test NAME ARGS...: test/boot/harness --name NAME ARGS..., unless filtered out.
+boot_test() {
+    local name=$1
+    shift
+    if [[ -n $BOOT_FILTER ]] && ! grep -qE -e "$BOOT_FILTER" <<<"$name"; then
+        return 0
+    fi
+    if "$boot_root/test/boot/harness" --name "$name" "$@"; then
+        BOOT_PASSED=$((BOOT_PASSED + 1))
+    else
+        BOOT_FAILED=$((BOOT_FAILED + 1))
+    fi
+}
+
+run_boot_tests() {
+    local b=$boot_root/build
+    local qemu=(--platform qemu --timeout 60)
+    local bochs=(--platform bochs --timeout 300)
+    # Failing on an error or a halt as well as a panic is the harness's default;
+    # the negative tests expect the halt, so only a panic or a full boot fails them.
+    local bad=(--fail "VIREO PANIC|CPUs up")
+
+    # QEMU TCG: no VMX, so each CPU must come up and say why VMX is off.
+    boot_test qemu-1cpu "${qemu[@]}" --smp 1 --iso "$b/vireo.iso" \
+        --pass "vireo: 1 of 1 CPUs up" \
+        --count "cpu[0-9]+: online" 1 --count "cpu[0-9]+: no VMX" 1
+    boot_test qemu-4cpu "${qemu[@]}" --smp 4 --iso "$b/vireo.iso" \
+        --pass "vireo: 4 of 4 CPUs up" \
+        --count "cpu[0-9]+: online" 4 --count "cpu[0-9]+: no VMX" 4
+
+    # Bad configurations: one error line, then a clean halt.
+    boot_test qemu-bad-cmdline "${qemu[@]}" "${bad[@]}" --smp 1 --iso "$b/bad-cmdline.iso" \
+        --pass "vireo: halted" --count "vireo: error: .*frobnicate" 1
+    # serial=com9 is invalid, so the error must still reach the default port, COM1.
+    boot_test qemu-bad-serial "${qemu[@]}" "${bad[@]}" --smp 1 --iso "$b/bad-serial.iso" \
+        --pass "vireo: halted" --count "vireo: error: .*serial" 1
+    boot_test qemu-tiny-ram "${qemu[@]}" "${bad[@]}" --smp 1 --mem 8 --iso "$b/vireo.iso" \
+        --pass "vireo: halted" --count "vireo: error: .*RAM" 1
+
+    # Bochs emulates VT-x: every CPU must also enter VMX root mode.
+    boot_test bochs-1cpu "${bochs[@]}" --smp 1 --iso "$b/vireo.iso" \
+        --pass "vireo: 1 of 1 CPUs up" \
+        --count "cpu[0-9]+: online" 1 --count "cpu[0-9]+: VMXON ok" 1
+    boot_test bochs-2cpu "${bochs[@]}" --smp 2 --iso "$b/vireo.iso" \
+        --pass "vireo: 2 of 2 CPUs up" \
+        --count "cpu[0-9]+: online" 2 --count "cpu[0-9]+: VMXON ok" 2
+}
+
+run_boot_tests
+
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+    echo "boot tests: $BOOT_PASSED passed, $BOOT_FAILED failed"
+    ((BOOT_FAILED == 0))
+fi
