@@ -1,7 +1,7 @@
 ; SPDX-License-Identifier: MIT
 ; Vireo: multiboot2 header, 32-bit entry and the switch to long mode (SDM Vol. 3A 9.8.5).
 
-%define KERNEL_VMA      0xffffffff80000000
+%include "x86.inc"
 %define MB2_HDR_MAGIC   0xe85250d6
 %define MB2_ARCH_I386   0
 %define MB2_TAG_END     0
@@ -14,16 +14,6 @@
 %define MB2_INFO_ACPI_NEW 15
 
 %define COM1            0x3f8
-%define CR0_PE          (1 << 0)
-%define CR0_NE          (1 << 5)
-%define CR0_WP          (1 << 16)
-%define CR0_NW          (1 << 29)
-%define CR0_CD          (1 << 30)
-%define CR0_PG          (1 << 31)
-%define CR4_PAE         (1 << 5)
-%define MSR_EFER        0xc0000080
-%define EFER_LME        (1 << 8)
-%define EFER_NXE        (1 << 11)
 %define CPUID_EXT_LM    (1 << 29)
 %define CPUID_EXT_NX    (1 << 20)
 %define PTE_P_W         0x3

@@ -4,17 +4,7 @@
 
 %define TRAMP_BASE  0x8000
 %define REL(x)      (TRAMP_BASE + (x) - ap_tramp_start)
-%define CR0_PE      (1 << 0)
-%define CR0_NE      (1 << 5)
-%define CR0_WP      (1 << 16)
-%define CR0_NW      (1 << 29)
-%define CR0_CD      (1 << 30)
-%define CR0_PG      (1 << 31)
-%define CR4_PAE     (1 << 5)
-%define CR4_PGE     (1 << 7)
-%define MSR_EFER    0xc0000080
-%define EFER_LME    (1 << 8)
-%define EFER_NXE    (1 << 11)
+%include "x86.inc"
 
 section .rodata
 global ap_tramp_start, ap_tramp_end, ap_tramp_cr3, ap_tramp_stack, ap_tramp_entry
