@@ -52,26 +52,30 @@ void idt_init(void)
     set_gate(18, isr_table[18], IST_MACHINE_CHECK);
 }
 
+static void gdt_set_tss(struct cpu *c, uint64_t base, uint64_t limit)
+{
+    c->gdt[SEL_TSS / 8] = (limit & 0xffff) | (base & 0xffffff) << 16 | DESC_TSS_AVAIL << 40 |
+                          (limit >> 16 & 0xf) << 48 | (base >> 24 & 0xff) << 56;
+    c->gdt[SEL_TSS / 8 + 1] = base >> 32;
+}
+
 static void gdt_fill(struct cpu *c)
 {
-    uint64_t base = (uint64_t)&c->tss;
-    uint64_t limit = sizeof(c->tss) - 1;
     c->gdt[0] = 0;
     c->gdt[SEL_KCODE / 8] = DESC_KCODE64;
     c->gdt[SEL_KDATA / 8] = DESC_KDATA;
     c->gdt[SEL_UCODE32 / 8] = DESC_UCODE32;
     c->gdt[SEL_UDATA / 8] = DESC_UDATA;
     c->gdt[SEL_UCODE64 / 8] = DESC_UCODE64;
-    c->gdt[SEL_TSS / 8] = (limit & 0xffff) | (base & 0xffffff) << 16 | DESC_TSS_AVAIL << 40 |
-                          (base >> 24 & 0xff) << 56;
-    c->gdt[SEL_TSS / 8 + 1] = base >> 32;
+    gdt_set_tss(c, (uint64_t)&c->tss, sizeof(c->tss) - 1);
 }
 
 static void tss_fill(struct cpu *c)
 {
     struct cpu_stacks *s = c->stacks;
     memset(&c->tss, 0, sizeof(c->tss));
-    c->tss.rsp[0] = (uint64_t)(s->kernel + sizeof(s->kernel));
+    c->kstack_top = (uint64_t)(s->kernel + sizeof(s->kernel));
+    c->tss.rsp[0] = c->kstack_top;
     for (unsigned i = 0; i < ARRAY_SIZE(s->ist); i++)
         c->tss.ist[i] = (uint64_t)(s->ist[i] + sizeof(s->ist[i]));
     c->tss.iomap_base = sizeof(c->tss);     /* no I/O bitmap: ring 3 gets no ports */
@@ -101,4 +105,25 @@ void cpu_load_tables(struct cpu *c)
                         "m"(idtr)
                      : "rax", "memory");
     wrmsr(MSR_GS_BASE, (uint64_t)c);
+}
+
+void cpu_set_tss(struct cpu *c, uint64_t base, uint32_t limit)
+{
+    gdt_set_tss(c, base, limit);            /* available again: LTR faults on a busy TSS */
+    __asm__ volatile("ltr %w0" :: "r"(SEL_TSS) : "memory");
+}
+
+#define STAR_SYSRET_SHIFT 48                /* SYSRET: CS = base + 16, SS = base + 8 */
+#define STAR_SYSCALL_SHIFT 32
+#define FMASK_BITS 0x47700ull               /* TF IF DF IOPL NT AC off in the kernel */
+
+void syscall_entry(void);
+
+void cpu_init_syscall(void)
+{
+    wrmsr(MSR_STAR, (uint64_t)(SEL_UCODE32 | 3) << STAR_SYSRET_SHIFT |
+                    (uint64_t)SEL_KCODE << STAR_SYSCALL_SHIFT);
+    wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+    wrmsr(MSR_FMASK, FMASK_BITS);
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 }

@@ -35,8 +35,13 @@ struct cpu_stacks {
     uint8_t ist[3][IST_STACK_SIZE];
 };
 
+struct ec;
+
 struct cpu {
     struct cpu *self;               /* %gs:0 */
+    uint64_t scratch;               /* entry.asm: the user RSP while it switches stacks */
+    struct ec *current;             /* the EC whose user state is live, NULL when idle */
+    uint64_t kstack_top;
     unsigned id;
     uint32_t apic_id;
     struct cpu_stacks *stacks;
@@ -60,4 +65,8 @@ static inline struct cpu *this_cpu(void)
 
 /* Loads GDT, TSS and IDT on the calling CPU and points %gs at `c`. */
 void cpu_load_tables(struct cpu *c);
+/* Points the TSS descriptor at `base` (size `limit` + 1) and reloads TR. */
+void cpu_set_tss(struct cpu *c, uint64_t base, uint32_t limit);
+/* SYSCALL/SYSRET MSRs (SDM Vol. 3A 5.8.8). */
+void cpu_init_syscall(void);
 void idt_init(void);

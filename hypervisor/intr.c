@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Vireo: interrupt and exception dispatch. */
 #include "cpu.h"
+#include "ec.h"
 #include "intr.h"
 #include "lapic.h"
+#include "x86.h"
 
 typedef void (*irq_handler)(struct frame *f);
 
@@ -46,6 +48,9 @@ void intr_entry(struct frame *f)
 {
     if (f->vector == VEC_NMI && panic_in_progress())
         cpu_halt_forever();
+    if (f->vector < VEC_FIRST_IRQ && (f->cs & 3))
+        ec_kill_current("%s at rip 0x%lx (error 0x%lx, cr2 0x%lx)",
+                        exception_names[f->vector], f->rip, f->error, read_cr2());
     if (f->vector < VEC_FIRST_IRQ)
         panic_frame(f, exception_names[f->vector]);
     irq_handler h = irq_handlers[f->vector & 0xff];

@@ -22,7 +22,12 @@ isr_ %+ v:
 %endrep
 
 ; Frame layout matches struct frame in intr.h: GPRs, vector, error, then the CPU's frame.
+; From ring 3 the kernel's GS base must be swapped in (and out again on the way back).
 isr_common:
+    test byte [rsp + 24], 3             ; CS of the interrupted context
+    jz .kernel_entry
+    swapgs
+.kernel_entry:
     push r15
     push r14
     push r13
@@ -57,6 +62,10 @@ isr_common:
     pop r14
     pop r15
     add rsp, 16
+    test byte [rsp + 8], 3
+    jz .kernel_exit
+    swapgs
+.kernel_exit:
     iretq
 
 section .rodata

@@ -9,6 +9,8 @@
 #include "mb2.h"
 #include "memory.h"
 #include "paging.h"
+#include "pd.h"
+#include "rootpd.h"
 #include "pmm.h"
 #include "serial.h"
 #include "smp.h"
@@ -124,12 +126,11 @@ NORETURN void kmain(uint32_t magic, uint64_t info_pa)
     kprintf("timer: TSC %lu kHz, LAPIC timer %u kHz, %s mode\n", tsc_khz,
             lapic_timer_khz() * 16, lapic_tsc_deadline() ? "TSC-deadline" : "one-shot");
     ioapic_init(&madt);
+    pd_init_kernel(madt.cpu_count);
     cpu_bringup(bsp);
     if (bsp->vmx_on)
         vmx_print_caps();
     unsigned up = smp_boot(&madt);
     kprintf("vireo: %u of %u CPUs up at tsc %lu\n", up, madt.cpu_count, rdtsc());
-    kprintf("vireo: no root server yet; idling\n");
-    for (;;)
-        halt();
+    root_start(&boot_info);
 }

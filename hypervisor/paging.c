@@ -98,3 +98,8 @@ void paging_unmap_identity(uint64_t pa, size_t size)
     for (uint64_t va = pa; va < pa + size; va += PAGE_SIZE)
         invlpg(va);
 }
+
+int paging_map_in(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, uint64_t flags)
+{
+    return ptab_map(&kernel_ops, root, va, pa, size, flags, 12);
+}

@@ -15,3 +15,5 @@ void *paging_map_mmio(uint64_t pa, size_t size);
 void paging_map_identity(uint64_t pa, size_t size);
 void paging_unmap_identity(uint64_t pa, size_t size);
 uint64_t paging_kernel_root(void);
+/* Maps 4 KiB pages into the page table at `root` (any address space). */
+int paging_map_in(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, uint64_t flags);

@@ -5,6 +5,8 @@
 #include "lapic.h"
 #include "memory.h"
 #include "paging.h"
+#include "pd.h"
+#include "ec.h"
 #include "pmm.h"
 #include "smp.h"
 #include "vmx.h"
@@ -31,6 +33,8 @@ static void *tramp_field(const char *field)
 
 void cpu_bringup(struct cpu *c)
 {
+    cpu_move_tss(c);
+    cpu_init_syscall();
     lapic_init_cpu();
     const char *timer = lapic_timer_selftest(TIMER_SELFTEST_US) ? "ok" : "NO INTERRUPT";
     kprintf("cpu%u: online (apic %u), timer %s\n", c->id, c->apic_id, timer);
@@ -48,8 +52,7 @@ static NORETURN void ap_main(void)
     cpu_load_tables(c);
     write_cr3(read_cr3());              /* drop the trampoline's identity translation */
     cpu_bringup(c);
-    for (;;)
-        halt();                         /* interrupts stay off until there is work */
+    cpu_idle();
 }
 
 static bool start_one(struct cpu *c)

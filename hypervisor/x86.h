@@ -35,8 +35,12 @@
 #define MSR_VMX_TRUE_PINBASED_CTLS 0x48d
 #define MSR_VMX_TRUE_PROCBASED_CTLS 0x48e
 #define MSR_EFER 0xc0000080
+#define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_FMASK 0xc0000084
 #define MSR_GS_BASE 0xc0000101
 
+#define EFER_SCE (1ull << 0)
 #define EFER_LME (1ull << 8)
 #define EFER_NXE (1ull << 11)
 

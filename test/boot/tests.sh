@@ -36,12 +36,14 @@ run_boot_tests() {
     # the negative tests expect the halt, so only a panic or a full boot fails them.
     local bad=(--fail "VIREO PANIC|CPUs up")
 
-    # QEMU TCG: no VMX, so each CPU must come up and say why VMX is off.
-    boot_test qemu-1cpu "${qemu[@]}" --smp 1 --iso "$b/vireo.iso" \
-        --pass "vireo: 1 of 1 CPUs up" \
+    # QEMU TCG: no VMX, so each CPU must come up and say why VMX is off; then the root
+    # server runs in ring 3 and sees an unused hypercall number refused.
+    local root_ok=(--count "spare hypercall 15 returned status 3 \(BAD_HYP" 1)
+    boot_test qemu-1cpu "${qemu[@]}" --smp 1 --iso "$b/vireo.iso" --pass "root: ready" \
+        --count "vireo: 1 of 1 CPUs up" 1 "${root_ok[@]}" \
         --count "cpu[0-9]+: online" 1 --count "cpu[0-9]+: no VMX" 1
-    boot_test qemu-4cpu "${qemu[@]}" --smp 4 --iso "$b/vireo.iso" \
-        --pass "vireo: 4 of 4 CPUs up" \
+    boot_test qemu-4cpu "${qemu[@]}" --smp 4 --iso "$b/vireo.iso" --pass "root: ready" \
+        --count "vireo: 4 of 4 CPUs up" 1 "${root_ok[@]}" \
         --count "cpu[0-9]+: online" 4 --count "cpu[0-9]+: no VMX" 4
 
     # Bad configurations: one error line, then a clean halt.
@@ -52,13 +54,24 @@ run_boot_tests() {
         --pass "vireo: halted" --count "vireo: error: .*serial" 1
     boot_test qemu-tiny-ram "${qemu[@]}" "${bad[@]}" --smp 1 --mem 8 --iso "$b/vireo.iso" \
         --pass "vireo: halted" --count "vireo: error: .*RAM" 1
+    local bad_root=(--fail "VIREO PANIC|starting root server")
+    boot_test qemu-no-modules "${qemu[@]}" "${bad_root[@]}" --smp 1 --iso "$b/no-modules.iso" \
+        --pass "vireo: halted" --count "vireo: error: no modules" 1
+    # Module 0 is the hypervisor's own ELF: linked in the upper half, not a user program.
+    boot_test qemu-not-elf "${qemu[@]}" "${bad_root[@]}" --smp 1 --iso "$b/not-elf.iso" \
+        --pass "vireo: halted" --count "vireo: error: root server .*ELF" 1
+
+    # A ring-3 fault kills that server alone, with the cause, and the kernel carries on.
+    boot_test qemu-fault "${qemu[@]}" --fail "VIREO PANIC|vireo: halted" --smp 2 \
+        --iso "$b/fault.iso" --pass "vireo: killed fault" \
+        --count "killed fault on cpu0: #PF page fault at rip 0x4.*cr2 0xffffffff80200000" 1
 
     # Bochs emulates VT-x: every CPU must also enter VMX root mode.
-    boot_test bochs-1cpu "${bochs[@]}" --smp 1 --iso "$b/vireo.iso" \
-        --pass "vireo: 1 of 1 CPUs up" \
+    boot_test bochs-1cpu "${bochs[@]}" --smp 1 --iso "$b/vireo.iso" --pass "root: ready" \
+        --count "vireo: 1 of 1 CPUs up" 1 "${root_ok[@]}" \
         --count "cpu[0-9]+: online" 1 --count "cpu[0-9]+: VMXON ok" 1
-    boot_test bochs-2cpu "${bochs[@]}" --smp 2 --iso "$b/vireo.iso" \
-        --pass "vireo: 2 of 2 CPUs up" \
+    boot_test bochs-2cpu "${bochs[@]}" --smp 2 --iso "$b/vireo.iso" --pass "root: ready" \
+        --count "vireo: 2 of 2 CPUs up" 1 "${root_ok[@]}" \
         --count "cpu[0-9]+: online" 2 --count "cpu[0-9]+: VMXON ok" 2
 }
 

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/* Vireo: protection domains: per-PD page tables sharing the kernel half, and I/O bitmaps. */
+#include "cpu.h"
+#include "intr.h"
+#include "kmem.h"
+#include "memory.h"
+#include "paging.h"
+#include "pd.h"
+#include "pmm.h"
+#include "ptab.h"
+#include "x86.h"
+
+/*
+ * The TSS area (one PML4 slot, private to each address space) holds, per CPU, a page
+ * ending with that CPU's TSS followed by the two pages of the current PD's I/O bitmap
+ * (SDM Vol. 1 19.5.2). Switching CR3 therefore switches I/O permissions, with no copy.
+ */
+#define TSS_AREA_SLOT 510ull
+#define TSS_AREA_BASE (0xffff000000000000ull | TSS_AREA_SLOT << 39)
+#define IO_BITMAP_BYTES 8192
+#define IO_BITMAP_ORDER 1
+#define TSS_AREA_STRIDE (3 * PAGE_SIZE)
+#define PML4_ENTRIES 512
+#define PML4_KERNEL_FIRST 256
+
+static uint64_t tss_pages[MAX_CPUS];
+static uint64_t deny_all_bitmap;
+static unsigned tss_cpus;
+
+static uint64_t new_io_bitmap(void)
+{
+    uint64_t pa = page_alloc(IO_BITMAP_ORDER);
+    if (pa)
+        memset(phys_to_virt(pa), 0xff, IO_BITMAP_BYTES);
+    return pa;
+}
+
+static int map_tss_area(uint64_t root, uint64_t bitmap)
+{
+    for (unsigned i = 0; i < tss_cpus; i++) {
+        uint64_t va = TSS_AREA_BASE + i * TSS_AREA_STRIDE;
+        int r = paging_map_in(root, va, tss_pages[i], PAGE_SIZE, PTE_P | PTE_W | PTE_NX);
+        if (!r)
+            r = paging_map_in(root, va + PAGE_SIZE, bitmap, IO_BITMAP_BYTES, PTE_P | PTE_NX);
+        if (r)
+            return r;
+    }
+    return 0;
+}
+
+void pd_init_kernel(unsigned ncpus)
+{
+    tss_cpus = MIN(ncpus, MAX_CPUS);
+    for (unsigned i = 0; i < tss_cpus; i++)
+        if (!(tss_pages[i] = page_alloc_zeroed(0)))
+            panic("no memory for the TSS of cpu%u", i);
+    if (!(deny_all_bitmap = new_io_bitmap()) ||
+        map_tss_area(paging_kernel_root(), deny_all_bitmap))
+        panic("no memory for the TSS area");
+}
+
+void cpu_move_tss(struct cpu *c)
+{
+    uint64_t offset = PAGE_SIZE - sizeof(struct tss);
+    struct tss *t = (struct tss *)((char *)phys_to_virt(tss_pages[c->id]) + offset);
+    *t = c->tss;
+    t->iomap_base = sizeof(struct tss);
+    cpu_set_tss(c, TSS_AREA_BASE + c->id * TSS_AREA_STRIDE + offset,
+                sizeof(struct tss) + IO_BITMAP_BYTES - 1);
+}
+
+struct pd *pd_create(const char *name)
+{
+    struct pd *pd = kmem_page_alloc();
+    uint64_t root = page_alloc_zeroed(0);
+    uint64_t bitmap = new_io_bitmap();
+    if (!pd || !root || !bitmap || (pd->root = root, map_tss_area(root, bitmap))) {
+        if (pd)
+            kmem_page_free(pd);
+        if (root)
+            page_free(root, 0);         /* TODO(issue 3): free the TSS-area tables too */
+        if (bitmap)
+            page_free(bitmap, IO_BITMAP_ORDER);
+        return NULL;
+    }
+    uint64_t *dst = phys_to_virt(root), *src = phys_to_virt(paging_kernel_root());
+    for (unsigned i = PML4_KERNEL_FIRST; i < PML4_ENTRIES; i++)
+        if (i != TSS_AREA_SLOT)
+            dst[i] = src[i];
+    pd->obj = (struct kobj){ .type = KOBJ_PD, .refs = 1 };
+    pd->io_bitmap = bitmap;
+    for (unsigned i = 0; name[i] && name[i] != ' ' && i < PD_NAME_MAX - 1; i++)
+        pd->name[i] = name[i];
+    return pd;
+}
+
+int pd_map(struct pd *pd, uint64_t va, uint64_t pa, uint64_t size, uint64_t flags)
+{
+    if (va >= USER_LIMIT || size > USER_LIMIT - va)
+        return PTAB_INVAL;
+    return paging_map_in(pd->root, va, pa, size, PTE_P | PTE_U | flags);
+}
+
+void pd_allow_io(struct pd *pd, uint32_t first, uint32_t count, bool allow)
+{
+    uint8_t *bits = phys_to_virt(pd->io_bitmap);
+    for (uint32_t port = first; port < first + count && port < IO_BITMAP_BYTES * 8; port++) {
+        uint8_t mask = (uint8_t)(1u << (port % 8));
+        bits[port / 8] = allow ? (uint8_t)(bits[port / 8] & ~mask) : (bits[port / 8] | mask);
+    }
+}
+
+void pd_activate(struct pd *pd)
+{
+    uint64_t root = pd ? pd->root : paging_kernel_root();
+    if (read_cr3() != root)
+        write_cr3(root);
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/* Vireo: protection domains: an address space, an I/O port space, (later) an object space. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include "kobj.h"
+
+struct cpu;
+
+#define PD_NAME_MAX 32
+#define USER_LIMIT 0x0000800000000000ull       /* first non-canonical address */
+
+struct pd {
+    struct kobj obj;
+    uint64_t root;              /* physical address of the PML4 */
+    uint64_t io_bitmap;         /* physical, 8 KiB, a set bit denies the port */
+    char name[PD_NAME_MAX];
+};
+
+/* The kernel-only part every address space shares (upper half, TSS area); at boot. */
+void pd_init_kernel(unsigned ncpus);
+struct pd *pd_create(const char *name);
+/* Maps [va, va+size) to [pa, ...) for user access; flags: PTE_W, PTE_NX. */
+int pd_map(struct pd *pd, uint64_t va, uint64_t pa, uint64_t size, uint64_t flags);
+void pd_allow_io(struct pd *pd, uint32_t first, uint32_t count, bool allow);
+void pd_activate(struct pd *pd);
+/* The TSS this CPU uses from now on: in the TSS area, followed by the I/O bitmap. */
+void cpu_move_tss(struct cpu *c);

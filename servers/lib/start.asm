@@ -1,0 +1,12 @@
+; SPDX-License-Identifier: MIT
+; Vireo user runtime: the entry point. The kernel starts an EC with RSP at the top of its
+; stack and RDI pointing at its UTCB.
+extern main
+global _start
+section .text.start
+bits 64
+_start:
+    xor ebp, ebp
+    and rsp, -16
+    call main                           ; main(struct vireo_utcb *) does not return
+    ud2

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* Vireo user runtime: hypercall stubs and console output. */
+#pragma once
+#include <stdint.h>
+#include <vireo/hypercall.h>
+#include <vireo/status.h>
+#include <vireo/utcb.h>
+#include "lib.h"
+#include "printf.h"
+
+struct vireo_hc_result {
+    uint64_t status, out1, out2;
+};
+
+/* SYSCALL per include/vireo/hypercall.h; RCX and R11 are clobbered by the instruction. */
+static inline struct vireo_hc_result vireo_hypercall(uint64_t nr, uint64_t a0, uint64_t a1,
+                                                     uint64_t a2, uint64_t a3)
+{
+    register uint64_t r8 __asm__("r8") = a3;
+    struct vireo_hc_result r;
+    __asm__ volatile("syscall"
+                     : "=a"(r.status), "=D"(r.out1), "=S"(r.out2), "+d"(a2), "+r"(r8)
+                     : "a"(nr), "D"(a0), "S"(a1)
+                     : "rcx", "r11", "r9", "r10", "memory");
+    return r;
+}
+
+/* Direct COM1 output, for the root server until the console server runs. */
+void uart_printf(const char *fmt, ...) PRINTF_LIKE(1, 2);
