@@ -18,9 +18,7 @@ _Static_assert(sizeof(struct slab_page) <= SLAB_HEADER_SIZE, "slab header too la
 
 void slab_init(struct slab_cache *c, size_t size)
 {
-    c->size = ALIGN_UP(size, SLAB_ALIGN);
-    c->per_page = (uint32_t)((SLAB_PAGE_SIZE - SLAB_HEADER_SIZE) / c->size);
-    c->partial = NULL;
+    *c = (struct slab_cache)SLAB_CACHE(size);
 }
 
 static void partial_push(struct slab_cache *c, struct slab_page *p)

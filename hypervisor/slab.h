@@ -19,6 +19,12 @@ struct slab_cache {
     struct slab_page *partial;  /* pages with used and free objects */
 };
 
+#define SLAB_ROUND(bytes) (((bytes) + SLAB_ALIGN - 1) / SLAB_ALIGN * SLAB_ALIGN)
+/* A static cache of objects of `bytes` bytes (same rules as slab_init). */
+#define SLAB_CACHE(bytes)                                                              \
+    { .size = SLAB_ROUND(bytes),                                                       \
+      .per_page = (uint32_t)((SLAB_PAGE_SIZE - SLAB_HEADER_SIZE) / SLAB_ROUND(bytes)) }
+
 /*
  * `size` must be 1 .. SLAB_MAX_SIZE. It is a compile-time constant at every call, so
  * a wrong one is a programming error, not checked at run time.
