@@ -36,6 +36,7 @@ struct cpu_stacks {
 };
 
 struct ec;
+struct sc;
 
 struct cpu {
     struct cpu *self;               /* %gs:0 */
@@ -49,6 +50,10 @@ struct cpu {
     bool vmx_on;
     uint64_t vmxon_pa;
     volatile uint64_t timer_ticks;
+    struct sc *sc_current;          /* the SC whose time runs now, NULL when idle */
+    struct sc *runq;                /* ready SCs, by priority, FIFO within one */
+    struct ec *timeouts;            /* ECs blocked with a deadline */
+    bool need_resched;
     uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
     struct tss tss __attribute__((aligned(16)));
 };

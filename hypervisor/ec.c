@@ -1,50 +1,104 @@
 /* SPDX-License-Identifier: MIT */
-/* Vireo: execution contexts: creation, entering ring 3, and ending one that faulted. */
+/* Vireo: execution contexts: creation, destruction, and ending one that faulted. */
+#include <vireo/status.h>
 #include "cpu.h"
 #include "ec.h"
 #include "intr.h"
-#include "kmem.h"
+#include "lapic.h"
 #include "memory.h"
 #include "pd.h"
 #include "pmm.h"
 #include "ptab.h"
+#include "sched.h"
+#include "slab.h"
+#include "sm.h"
 #include "x86.h"
 
-#define RFLAGS_USER_FIXED (RFLAGS_IF | 0x2ull)     /* bit 1 is always set */
-#define RFLAGS_USER_MASK 0xcd5ull                  /* CF PF AF ZF SF TF DF OF */
-#define CANONICAL_LIMIT (1ull << 47)
+#define RFLAGS_USER_START (RFLAGS_IF | 0x2ull)
+
+static struct slab_cache ec_cache = SLAB_CACHE(sizeof(struct ec));
 
 struct ec *ec_create(struct pd *pd, unsigned cpu, uint64_t utcb_va, uint64_t ip, uint64_t sp)
 {
-    struct ec *ec = kmem_page_alloc();
+    struct ec *ec = slab_alloc(&ec_cache);
     uint64_t utcb = page_alloc_zeroed(0);
     if (!ec || !utcb || pd_map(pd, utcb_va, utcb, PAGE_SIZE, PTE_W | PTE_NX)) {
         if (ec)
-            kmem_page_free(ec);
+            slab_free(&ec_cache, ec);
         if (utcb)
             page_free(utcb, 0);
         return NULL;
     }
-    ec->obj = (struct kobj){ .type = KOBJ_EC, .refs = 1 };
+    ec->obj.type = KOBJ_EC;
     ec->pd = pd;
+    kobj_get(&pd->obj);
     ec->cpu = cpu;
     ec->utcb = phys_to_virt(utcb);
     ec->utcb_va = utcb_va;
-    ec->regs = (struct regs){ .rip = ip, .rsp = sp, .rflags = RFLAGS_USER_FIXED,
+    ec->sp = sp;
+    ec->regs = (struct regs){ .rip = ip, .rsp = sp, .rflags = RFLAGS_USER_START,
                               .rdi = utcb_va };
     return ec;
 }
 
-/* SYSRET to a non-canonical RIP faults in ring 0 with the user's RSP: never let it. */
-NORETURN void ec_activate(struct ec *ec)
+static void remove_waiter(struct ec **head, struct ec **tail, struct ec *ec)
 {
-    struct regs *r = &ec->regs;
-    this_cpu()->current = ec;
-    pd_activate(ec->pd);
-    r->rflags = (r->rflags & RFLAGS_USER_MASK) | RFLAGS_USER_FIXED;
-    if (r->rip >= CANONICAL_LIMIT)
-        ec_kill_current("return to the non-canonical address 0x%lx", r->rip);
-    ret_user_sysret(r);
+    struct ec *prev = NULL;
+    for (struct ec *e = *head; e; prev = e, e = e->wait_next) {
+        if (e != ec)
+            continue;
+        *(prev ? &prev->wait_next : head) = e->wait_next;
+        if (*tail == e)
+            *tail = prev;
+        return;
+    }
+}
+
+/* Cuts `ec` out of every list and call chain; its partners carry on without it. */
+static void ec_detach(struct ec *ec)
+{
+    if (ec->blocked_sm)
+        sm_dequeue(ec->blocked_sm, ec);
+    if (ec->callee) {
+        remove_waiter(&ec->callee->waiters, &ec->callee->waiters_tail, ec);
+        if (ec->callee->caller == ec)
+            ec->callee->caller = NULL;
+        ec->callee = NULL;
+    }
+    if (ec->caller) {
+        struct ec *caller = ec->caller;
+        caller->callee = NULL;
+        ec->caller = NULL;
+        caller->regs.rax = VIREO_ABORTED;
+    }
+    while (ec->waiters) {               /* callers queued for this handler retry */
+        struct ec *w = ec->waiters;
+        remove_waiter(&ec->waiters, &ec->waiters_tail, w);
+        w->callee = NULL;
+        ec_wake(w, w->regs.rax);
+    }
+    if (ec->deadline)
+        ec_wake(ec, VIREO_ABORTED);     /* only to leave the deadline list */
+    ec->blocked_sc = NULL;
+    ec->dead = true;
+}
+
+void ec_destroy(struct kobj *o)
+{
+    struct ec *ec = (struct ec *)o;
+    for (unsigned i = 0; i < cpu_count; i++) {
+        if (cpus[i].current == ec) {    /* running elsewhere: it stops there first */
+            ec->dead = ec->zombie = true;
+            kobj_get(o);
+            lapic_send_ipi(cpus[i].apic_id, VEC_RESCHED);
+            return;
+        }
+    }
+    ec_detach(ec);
+    pd_unmap(ec->pd, ec->utcb_va, PAGE_SIZE);
+    page_free(virt_to_phys(ec->utcb), 0);
+    kobj_put(&ec->pd->obj);
+    slab_free(&ec_cache, ec);
 }
 
 void idle_loop(void);
@@ -58,6 +112,24 @@ NORETURN void cpu_idle(void)
     __builtin_unreachable();
 }
 
+/* The current EC is finished: a caller gets ABORTED and runs on; else the CPU moves on. */
+NORETURN void ec_end_current(void)
+{
+    struct cpu *c = this_cpu();
+    struct ec *ec = c->current, *caller = ec->caller;
+    ec_detach(ec);
+    c->current = NULL;
+    if (ec->zombie) {
+        ec->zombie = false;
+        kobj_put(&ec->obj);             /* the reference ec_destroy kept while it ran */
+    }
+    if (caller && c->sc_current)
+        resume(caller);
+    if (ec->global)
+        sc_block_current();
+    schedule();
+}
+
 NORETURN void ec_kill_current(const char *fmt, ...)
 {
     struct ec *ec = this_cpu()->current;
@@ -67,5 +139,5 @@ NORETURN void ec_kill_current(const char *fmt, ...)
     kvsnprintf(why, sizeof(why), fmt, ap);
     va_end(ap);
     kprintf("vireo: killed %s on cpu%u: %s\n", ec ? ec->pd->name : "?", this_cpu()->id, why);
-    cpu_idle();
+    ec_end_current();
 }

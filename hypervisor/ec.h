@@ -14,6 +14,8 @@ struct regs {
 };
 
 struct pd;
+struct sc;
+struct sm;
 
 struct ec {
     struct kobj obj;
@@ -22,14 +24,29 @@ struct ec {
     struct vireo_utcb *utcb;    /* the kernel's view of the UTCB page */
     uint64_t utcb_va;           /* the user's view */
     unsigned cpu;
+    bool global;                /* has its own SC; else serves portal calls */
+    bool iret;                  /* regs came from an interrupt: RCX/R11 are live */
+    bool dead;                  /* faulted or destroyed: never runs again */
+    bool zombie;                /* destroyed while current on a CPU: freed once it stops */
+    uint64_t sp;                /* local EC: stack pointer at each portal entry */
+    uint64_t event_base;
+    struct sc *sc;              /* global EC: its SC */
+    struct ec *caller, *callee; /* the call chain that donates time */
+    struct ec *waiters, *waiters_tail;  /* callers waiting for this (busy) handler */
+    struct ec *wait_next;       /* in a semaphore's or handler's wait list */
+    struct sm *blocked_sm;
+    struct sc *blocked_sc;      /* the SC that stopped when this EC blocked */
+    uint64_t deadline;
+    struct ec *timeout_next;    /* in its CPU's list of deadlines */
 };
 
 /* A user thread in `pd` on `cpu`, entering at `ip` with stack `sp`; NULL if no memory. */
 struct ec *ec_create(struct pd *pd, unsigned cpu, uint64_t utcb_va, uint64_t ip, uint64_t sp);
-/* Makes `ec` current on this CPU and enters ring 3 with its registers. */
-NORETURN void ec_activate(struct ec *ec);
+void ec_destroy(struct kobj *o);
 /* Ends the current EC with a message naming its PD and the cause, then runs something else. */
 NORETURN void ec_kill_current(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The current EC is finished (killed, or destroyed elsewhere): run something else. */
+NORETURN void ec_end_current(void);
 /* Nothing to run: wait for interrupts on this CPU's stack. */
 NORETURN void cpu_idle(void);
 NORETURN void ret_user_sysret(struct regs *r);

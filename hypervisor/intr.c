@@ -4,6 +4,7 @@
 #include "ec.h"
 #include "intr.h"
 #include "lapic.h"
+#include "sched.h"
 #include "x86.h"
 
 typedef void (*irq_handler)(struct frame *f);
@@ -14,8 +15,17 @@ static void spurious(struct frame *f) { (void)f; }
 static void timer(struct frame *f)
 {
     (void)f;
-    lapic_timer_interrupt();
     lapic_eoi();
+    lapic_timer_interrupt();
+    if (this_cpu()->online)             /* not during the boot-time timer check */
+        sched_tick();
+}
+
+static void resched(struct frame *f)
+{
+    (void)f;
+    lapic_eoi();
+    sched_kick();
 }
 
 static void unexpected(struct frame *f)
@@ -26,6 +36,7 @@ static void unexpected(struct frame *f)
 
 static const irq_handler irq_handlers[256] = {
     [VEC_TIMER] = timer,
+    [VEC_RESCHED] = resched,
     [VEC_PIC_SPURIOUS1] = spurious,
     [VEC_PIC_SPURIOUS2] = spurious,
     [VEC_SPURIOUS] = spurious,
@@ -44,15 +55,48 @@ static const char *const exception_names[VEC_FIRST_IRQ] = {
     "#VC VMM communication", "#SX security", "reserved (31)",
 };
 
+/* The interrupted ring-3 state goes into its EC, which may now lose the CPU. */
+static void save_user_state(struct ec *ec, const struct frame *f)
+{
+    memcpy(&ec->regs, f, offsetof(struct regs, rip));
+    ec->regs.rip = f->rip;
+    ec->regs.rflags = f->rflags;
+    ec->regs.rsp = f->rsp;
+    ec->iret = true;
+}
+
+_Static_assert(offsetof(struct frame, r15) == offsetof(struct regs, r15),
+               "frame and regs start with the same GPRs");
+
 void intr_entry(struct frame *f)
 {
+    bool user = f->cs & 3;
     if (f->vector == VEC_NMI && panic_in_progress())
         cpu_halt_forever();
-    if (f->vector < VEC_FIRST_IRQ && (f->cs & 3))
+    if (f->vector == VEC_TLB_FLUSH) {   /* lock-free: the lock holder may be waiting */
+        tlb_flush_interrupt();
+        return;
+    }
+    if (f->vector < VEC_FIRST_IRQ && !user)
+        panic_frame(f, exception_names[f->vector]);
+    kernel_lock();
+    struct cpu *c = this_cpu();
+    if (f->vector < VEC_FIRST_IRQ)
         ec_kill_current("%s at rip 0x%lx (error 0x%lx, cr2 0x%lx)",
                         exception_names[f->vector], f->rip, f->error, read_cr2());
-    if (f->vector < VEC_FIRST_IRQ)
-        panic_frame(f, exception_names[f->vector]);
     irq_handler h = irq_handlers[f->vector & 0xff];
     (h ? h : unexpected)(f);
+    if (c->current && c->current->dead)
+        ec_end_current();
+    if (c->need_resched) {
+        if (user && c->current)
+            save_user_state(c->current, f);
+        struct sc *sc = c->sc_current;
+        if (sc) {
+            sc_block_current();
+            sc_ready(sc);
+        }
+        schedule();
+    }
+    kernel_unlock();
 }

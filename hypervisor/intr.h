@@ -12,6 +12,8 @@ enum vector {
     VEC_PAGE_FAULT = 14,
     VEC_FIRST_IRQ = 32,
     VEC_TIMER = 0x20,
+    VEC_RESCHED = 0x21,         /* IPI: another CPU made an SC of this one ready */
+    VEC_TLB_FLUSH = 0x22,       /* IPI: drop user TLB entries (tlb_shootdown) */
     VEC_PIC_BASE = 0x30,        /* masked i8259s; IRQ 7 and 15 may still be spurious */
     VEC_PIC_SPURIOUS1 = VEC_PIC_BASE + 7,
     VEC_PIC_SPURIOUS2 = VEC_PIC_BASE + 15,

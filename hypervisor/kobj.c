@@ -1,13 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /* Vireo: deferred destruction of kernel objects whose last capability went away. */
+#include "ec.h"
 #include "intr.h"
+#include "pd.h"
+#include "pt.h"
+#include "sched.h"
+#include "sm.h"
 #include "kobj.h"
 #include "spinlock.h"
 
 typedef void (*kobj_free_fn)(struct kobj *o);
 
-/* One entry per object type, filled in as each type becomes creatable by hypercall. */
-static const kobj_free_fn destructors[KOBJ_SM + 1];
+static const kobj_free_fn destructors[KOBJ_SM + 1] = {
+    [KOBJ_PD] = pd_destroy, [KOBJ_EC] = ec_destroy, [KOBJ_SC] = sc_destroy,
+    [KOBJ_PT] = pt_destroy, [KOBJ_SM] = sm_destroy,
+};
 
 static struct spinlock zombie_lock;
 static struct kobj *zombies;

@@ -162,3 +162,23 @@ void lapic_nmi_others(void)
     wr(LAPIC_ICR_HI, 0);
     wr(LAPIC_ICR_LO, ICR_NMI | ICR_ASSERT | ICR_ALL_BUT_SELF);
 }
+
+void lapic_timer_at(uint64_t tsc)
+{
+    if (deadline_mode) {
+        wr(LAPIC_LVT_TIMER, LVT_TSC_DEADLINE | VEC_TIMER);
+        wrmsr(MSR_TSC_DEADLINE, tsc);
+        return;
+    }
+    uint64_t now = rdtsc();
+    uint64_t ticks = !tsc ? 0 : tsc <= now ? 1 : (tsc - now) * timer_khz / tsc_khz + 1;
+    wr(LAPIC_LVT_TIMER, VEC_TIMER);
+    wr(LAPIC_TIMER_INIT, (uint32_t)MIN(ticks, (uint64_t)UINT32_MAX));
+}
+
+#define ICR_FIXED 0x000u
+
+void lapic_send_ipi(uint32_t apic_id, uint8_t vector)
+{
+    send_ipi(apic_id, ICR_FIXED | vector);
+}

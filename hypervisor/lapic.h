@@ -16,6 +16,9 @@ bool lapic_timer_selftest(unsigned us);
 bool lapic_tsc_deadline(void);
 uint32_t lapic_timer_khz(void);
 void lapic_timer_interrupt(void);
+/* One interrupt when the TSC reaches `tsc` (0: none). */
+void lapic_timer_at(uint64_t tsc);
+void lapic_send_ipi(uint32_t apic_id, uint8_t vector);
 uint32_t lapic_id(void);
 void lapic_eoi(void);
 void lapic_send_init(uint32_t apic_id);

@@ -103,3 +103,13 @@ int paging_map_in(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, uint64
 {
     return ptab_map(&kernel_ops, root, va, pa, size, flags, 12);
 }
+
+int paging_unmap_in(uint64_t root, uint64_t va, uint64_t size)
+{
+    return ptab_unmap(&kernel_ops, root, va, size);
+}
+
+uint64_t paging_lookup_in(uint64_t root, uint64_t va)
+{
+    return ptab_lookup(&kernel_ops, root, va, NULL);
+}

@@ -17,3 +17,6 @@ void paging_unmap_identity(uint64_t pa, size_t size);
 uint64_t paging_kernel_root(void);
 /* Maps 4 KiB pages into the page table at `root` (any address space). */
 int paging_map_in(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, uint64_t flags);
+int paging_unmap_in(uint64_t root, uint64_t va, uint64_t size);
+/* The physical address `va` maps to in `root`, or ~0. */
+uint64_t paging_lookup_in(uint64_t root, uint64_t va);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Vireo: protection domains: per-PD page tables sharing the kernel half, and I/O bitmaps. */
+#include "capspace.h"
 #include "cpu.h"
 #include "intr.h"
 #include "kmem.h"
@@ -8,6 +9,8 @@
 #include "pd.h"
 #include "pmm.h"
 #include "ptab.h"
+#include "sched.h"
+#include "slab.h"
 #include "x86.h"
 
 /*
@@ -22,6 +25,7 @@
 #define TSS_AREA_STRIDE (3 * PAGE_SIZE)
 #define PML4_ENTRIES 512
 #define PML4_KERNEL_FIRST 256
+#define PAGE_TABLE_LEVELS 4
 
 static uint64_t tss_pages[MAX_CPUS];
 static uint64_t deny_all_bitmap;
@@ -69,26 +73,61 @@ void cpu_move_tss(struct cpu *c)
                 sizeof(struct tss) + IO_BITMAP_BYTES - 1);
 }
 
+static struct slab_cache pd_cache = SLAB_CACHE(sizeof(struct pd));
+
+/* Frees the page-table pages below `table` (not the pages they map), then `table`. */
+static void free_tables(uint64_t table, unsigned level, unsigned first, unsigned last)
+{
+    uint64_t *e = phys_to_virt(table);
+    for (unsigned i = first; level > 1 && i < last; i++)
+        if ((e[i] & PTE_P) && !(e[i] & PTE_PS))
+            free_tables(e[i] & PTE_ADDR_MASK, level - 1, 0, PML4_ENTRIES);
+    page_free(table, 0);
+}
+
+static void pd_free(struct pd *pd)
+{
+    if (pd->caps)
+        kmem_page_free(pd->caps);
+    if (pd->root) {     /* the private TSS-area slot, then the user half */
+        uint64_t *pml4 = phys_to_virt(pd->root);
+        if (pml4[TSS_AREA_SLOT] & PTE_P)
+            free_tables(pml4[TSS_AREA_SLOT] & PTE_ADDR_MASK, PAGE_TABLE_LEVELS - 1, 0,
+                        PML4_ENTRIES);
+        free_tables(pd->root, PAGE_TABLE_LEVELS, 0, PML4_KERNEL_FIRST);
+    }
+    if (pd->io_bitmap)
+        page_free(pd->io_bitmap, IO_BITMAP_ORDER);
+    slab_free(&pd_cache, pd);
+}
+
+void pd_destroy(struct kobj *o)
+{
+    struct pd *pd = (struct pd *)o;
+    capspace_destroy(pd->caps);
+    pd_free(pd);
+}
+
 struct pd *pd_create(const char *name)
 {
-    struct pd *pd = kmem_page_alloc();
-    uint64_t root = page_alloc_zeroed(0);
-    uint64_t bitmap = new_io_bitmap();
-    if (!pd || !root || !bitmap || (pd->root = root, map_tss_area(root, bitmap))) {
-        if (pd)
-            kmem_page_free(pd);
-        if (root)
-            page_free(root, 0);         /* TODO(issue 3): free the TSS-area tables too */
-        if (bitmap)
-            page_free(bitmap, IO_BITMAP_ORDER);
+    struct pd *pd = slab_alloc(&pd_cache);
+    if (!pd)
+        return NULL;
+    pd->caps = kmem_page_alloc();
+    pd->root = page_alloc_zeroed(0);
+    pd->io_bitmap = new_io_bitmap();
+    if (!pd->caps || !pd->root || !pd->io_bitmap || map_tss_area(pd->root, pd->io_bitmap)) {
+        pd_free(pd);
         return NULL;
     }
+    capspace_init(pd->caps);
+    uint64_t root = pd->root, bitmap = pd->io_bitmap;
     uint64_t *dst = phys_to_virt(root), *src = phys_to_virt(paging_kernel_root());
     for (unsigned i = PML4_KERNEL_FIRST; i < PML4_ENTRIES; i++)
         if (i != TSS_AREA_SLOT)
             dst[i] = src[i];
-    pd->obj = (struct kobj){ .type = KOBJ_PD, .refs = 1 };
-    pd->io_bitmap = bitmap;
+    pd->obj.type = KOBJ_PD;
+    (void)bitmap;
     for (unsigned i = 0; name[i] && name[i] != ' ' && i < PD_NAME_MAX - 1; i++)
         pd->name[i] = name[i];
     return pd;
@@ -115,4 +154,11 @@ void pd_activate(struct pd *pd)
     uint64_t root = pd ? pd->root : paging_kernel_root();
     if (read_cr3() != root)
         write_cr3(root);
+}
+
+void pd_unmap(struct pd *pd, uint64_t va, uint64_t size)
+{
+    if (va < USER_LIMIT && size <= USER_LIMIT - va)
+        paging_unmap_in(pd->root, va, size);
+    tlb_shootdown();
 }

@@ -10,8 +10,11 @@ struct cpu;
 #define PD_NAME_MAX 32
 #define USER_LIMIT 0x0000800000000000ull       /* first non-canonical address */
 
+struct capspace;
+
 struct pd {
     struct kobj obj;
+    struct capspace *caps;      /* the object space: one page */
     uint64_t root;              /* physical address of the PML4 */
     uint64_t io_bitmap;         /* physical, 8 KiB, a set bit denies the port */
     char name[PD_NAME_MAX];
@@ -22,6 +25,9 @@ void pd_init_kernel(unsigned ncpus);
 struct pd *pd_create(const char *name);
 /* Maps [va, va+size) to [pa, ...) for user access; flags: PTE_W, PTE_NX. */
 int pd_map(struct pd *pd, uint64_t va, uint64_t pa, uint64_t size, uint64_t flags);
+/* Removes user mappings and flushes every CPU's TLB. */
+void pd_unmap(struct pd *pd, uint64_t va, uint64_t size);
+void pd_destroy(struct kobj *o);
 void pd_allow_io(struct pd *pd, uint32_t first, uint32_t count, bool allow);
 void pd_activate(struct pd *pd);
 /* The TSS this CPU uses from now on: in the TSS area, followed by the I/O bitmap. */

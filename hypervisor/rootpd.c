@@ -9,12 +9,18 @@
 #include "pmm.h"
 #include "ptab.h"
 #include "rootpd.h"
+#include "capspace.h"
+#include "sched.h"
+#include <vireo/hypercall.h>
+#include <vireo/sel.h>
 #include <vireo/status.h>
 
 #define ROOT_UTCB 0x00007ffffffff000ull
 #define ROOT_STACK_TOP 0x00007fffffff0000ull
 #define ROOT_STACK_PAGES 16
 #define IO_PORTS 65536
+#define ROOT_PRIO (VIREO_PRIO_MAX / 2)
+#define ROOT_QUANTUM_US 10000
 
 /* Copies one segment into fresh pages, mapped with its permissions (W^X). */
 static int load_segment(void *ctx, const struct elf_segment *seg)
@@ -58,8 +64,17 @@ NORETURN void root_start(const struct mb2_info *mb)
     }
     pd_allow_io(root_pd, 0, IO_PORTS, true);
     struct ec *ec = ec_create(root_pd, 0, ROOT_UTCB, entry, ROOT_STACK_TOP);
-    if (!ec)
+    struct sc *sc = ec ? sc_create(ec, ROOT_PRIO, ROOT_QUANTUM_US) : NULL;
+    if (!sc)
         boot_fail("out of memory for the root server's EC");
+    ec->global = true;
+    struct capspace *caps = root_pd->caps;
+    if (cap_create(caps, VIREO_SEL_SELF_PD, &root_pd->obj, VIREO_OBJ_ALL) ||
+        cap_create(caps, VIREO_SEL_SELF_EC, &ec->obj, VIREO_OBJ_ALL) ||
+        cap_create(caps, VIREO_SEL_SELF_SC, &sc->obj, VIREO_OBJ_ALL))
+        boot_fail("out of memory for the root server's capabilities");
     kprintf("vireo: starting root server '%s' at 0x%lx\n", m->cmdline, entry);
-    ec_activate(ec);
+    kernel_lock();
+    sc_ready(sc);
+    schedule();
 }

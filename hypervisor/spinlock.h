@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Vireo: ticket spinlock (fair between CPUs). */
 #pragma once
+#include <stdbool.h>
 #include <stdint.h>
 
 struct spinlock {
@@ -13,6 +14,14 @@ static inline void spin_lock(struct spinlock *l)
     uint16_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
     while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket)
         __asm__ volatile("pause");
+}
+
+static inline bool spin_trylock(struct spinlock *l)
+{
+    uint16_t owner = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
+    uint16_t expected = owner;
+    return __atomic_compare_exchange_n(&l->next, &expected, (uint16_t)(owner + 1), false,
+                                       __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
 static inline void spin_unlock(struct spinlock *l)

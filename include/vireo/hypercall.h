@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Vireo ABI: hypercall numbers and register convention. */
 #pragma once
+#include <stdint.h>
 
 /*
  * SYSCALL with RAX = number | flags << VIREO_HC_FLAGS_SHIFT; arguments in RDI, RSI, RDX,
@@ -29,6 +30,53 @@ enum vireo_hypercall {
     VIREO_HC_ASSIGN_GSI = 13,
     VIREO_HC_COUNT
 };
+
+/*
+ * The calls. "sel" arguments are selectors in the caller's object space; a new object's
+ * capability goes to an empty selector `dst` with every right. PD arguments name the PD
+ * the new object belongs to and need the matching VIREO_PD_CREATE_* right.
+ *
+ * call(RDI pt): sends the caller's UTCB message (head.untyped words, head.typed items)
+ *   to the portal's handler EC and blocks until it replies; the reply lands in the
+ *   caller's UTCB. The handler starts afresh at the portal's entry IP on its own stack
+ *   (create_ec's RSP) with RDI = the portal id (pt_ctrl) and its UTCB holding the
+ *   message; the caller's time (SC) runs the handler. BAD_CAP: not a portal or no
+ *   VIREO_PT_CALL right. TIMEOUT (with VIREO_HC_FLAG_NONBLOCK): handler busy. ABORTED:
+ *   the handler died or its portal went away during the call.
+ * reply(): sends the handler's UTCB message back to its caller; does not return. Typed
+ *   items in the reply delegate capabilities into the caller's receive window.
+ * create_pd(RDI dst, RSI pd): a new, empty protection domain. Its name (for messages)
+ *   is the caller's UTCB message if that has 4 or more untyped words (32 bytes, NUL-
+ *   terminated), else "pd".
+ * create_ec(RDI dst, RSI pd, RDX cpu | event_base << 16, R8 utcb, R9 rsp, R10 ip): an
+ *   EC in pd on cpu, with its UTCB at the page-aligned user address `utcb` (the kernel
+ *   maps a fresh page there), stack pointer rsp, and exception portals at
+ *   event_base + vector in pd's object space (none: the EC is killed on an exception).
+ *   With VIREO_HC_FLAG_EC_GLOBAL a thread that starts at ip (RDI = its UTCB) once it
+ *   has an SC; otherwise a local EC that serves portal calls (ip is unused).
+ * create_sc(RDI dst, RSI pd, RDX ec, R8 qpd): a scheduling context that runs the global
+ *   EC `ec` on its CPU. qpd: priority in bits 0-7 (1..VIREO_PRIO_MAX), quantum in
+ *   microseconds in bits 12-63 (VIREO_QPD).
+ * create_pt(RDI dst, RSI pd, RDX ec, R8 mtd, R9 ip): a portal whose calls run the local
+ *   EC `ec` (same CPU as the caller, or BAD_CPU at call time) from `ip`.
+ * create_sm(RDI dst, RSI pd, RDX count): a counting semaphore.
+ * revoke(RDI crd): removes every capability derived from those the CRD names in the
+ *   caller's space, in every PD, recursively; with VIREO_HC_FLAG_REVOKE_SELF the named
+ *   ones too. Memory leaves the page tables (TLBs flushed on every CPU).
+ * lookup(RDI crd): RDI out = a CRD describing what the caller holds at crd's base
+ *   (kind NULL if nothing), rights and order included.
+ * ec_ctrl(RDI ec, flag RECALL): forces a vCPU out to its recall portal.
+ * sc_ctrl(RDI sc): RDI out = the TSC ticks the SC has consumed.
+ * pt_ctrl(RDI pt, RSI id): sets the id a portal hands its handler in RDI.
+ * sm_ctrl(RDI sm, RSI deadline): up (VIREO_SM_UP), or with flag VIREO_HC_FLAG_SM_DOWN
+ *   down, blocking until a count is available or the TSC reaches `deadline` (0: no
+ *   deadline) -> TIMEOUT.
+ * assign_gsi(RDI sm, RSI gsi, RDX cpu): routes the interrupt to the semaphore (each
+ *   interrupt is one up).
+ */
+#define VIREO_PRIO_MAX 255
+#define VIREO_EC_CPU_BITS 16
+#define VIREO_QPD(prio, quantum_us) ((uint64_t)(quantum_us) << 12 | (prio))
 
 /* Flags, per hypercall. */
 #define VIREO_HC_FLAG_NONBLOCK 0x1      /* call: fail instead of waiting for the handler */

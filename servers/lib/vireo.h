@@ -25,5 +25,22 @@ static inline struct vireo_hc_result vireo_hypercall(uint64_t nr, uint64_t a0, u
     return r;
 }
 
+/* The same with every argument register: RDI RSI RDX R8 R9 R10. */
+static inline struct vireo_hc_result vireo_hc6(uint64_t nr, uint64_t a0, uint64_t a1,
+                                               uint64_t a2, uint64_t a3, uint64_t a4,
+                                               uint64_t a5)
+{
+    register uint64_t r8 __asm__("r8") = a3;
+    register uint64_t r9 __asm__("r9") = a4;
+    register uint64_t r10 __asm__("r10") = a5;
+    struct vireo_hc_result r;
+    __asm__ volatile("syscall"
+                     : "=a"(r.status), "=D"(r.out1), "=S"(r.out2), "+d"(a2), "+r"(r8),
+                       "+r"(r9), "+r"(r10)
+                     : "a"(nr), "D"(a0), "S"(a1)
+                     : "rcx", "r11", "memory");
+    return r;
+}
+
 /* Direct COM1 output, for the root server until the console server runs. */
 void uart_printf(const char *fmt, ...) PRINTF_LIKE(1, 2);

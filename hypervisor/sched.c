@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: MIT */
+/* Vireo: per-CPU priority round-robin over scheduling contexts, deadlines, preemption. */
+#include <vireo/status.h>
+#include "cpu.h"
+#include "ec.h"
+#include "intr.h"
+#include "lapic.h"
+#include "pd.h"
+#include "sched.h"
+#include "slab.h"
+#include "sm.h"
+#include "spinlock.h"
+#include "x86.h"
+
+#define CANONICAL_LIMIT (1ull << 47)
+#define RFLAGS_USER_FIXED (RFLAGS_IF | 0x2ull)
+#define RFLAGS_USER_MASK 0xcd5ull      /* CF PF AF ZF SF TF DF OF: what ring 3 may set */
+
+static struct spinlock big_lock;
+static struct slab_cache sc_cache = SLAB_CACHE(sizeof(struct sc));
+
+static uint64_t flush_pending;          /* CPUs that still owe a TLB flush */
+
+static void flush_if_asked(void)
+{
+    uint64_t me = 1ull << this_cpu()->id;
+    if (__atomic_load_n(&flush_pending, __ATOMIC_ACQUIRE) & me) {
+        write_cr3(read_cr3());
+        __atomic_and_fetch(&flush_pending, ~me, __ATOMIC_RELEASE);
+    }
+}
+
+/* A CPU waiting for the lock keeps serving TLB flushes, or the holder could wait on it
+   for ever (it spins with interrupts off). */
+void kernel_lock(void)
+{
+    while (!spin_trylock(&big_lock)) {
+        flush_if_asked();
+        cpu_relax();
+    }
+}
+
+void kernel_unlock(void) { spin_unlock(&big_lock); }
+
+void tlb_flush_interrupt(void)
+{
+    flush_if_asked();
+    lapic_eoi();
+}
+
+/* User mappings are not global: reloading CR3 drops them (SDM Vol. 3A 4.10.4.1). */
+void tlb_shootdown(void)
+{
+    uint64_t others = 0;
+    for (unsigned i = 0; i < cpu_count; i++)
+        if (cpus[i].online && i != this_cpu()->id)
+            others |= 1ull << i;
+    write_cr3(read_cr3());
+    __atomic_or_fetch(&flush_pending, others, __ATOMIC_RELEASE);
+    for (unsigned i = 0; i < cpu_count; i++)
+        if (others & (1ull << i))
+            lapic_send_ipi(cpus[i].apic_id, VEC_TLB_FLUSH);
+    while (__atomic_load_n(&flush_pending, __ATOMIC_ACQUIRE) & others)
+        cpu_relax();
+}
+
+struct sc *sc_create(struct ec *ec, unsigned prio, uint64_t quantum_us)
+{
+    struct sc *sc = slab_alloc(&sc_cache);
+    if (!sc)
+        return NULL;
+    sc->obj.type = KOBJ_SC;
+    sc->ec = ec;
+    sc->cpu = ec->cpu;
+    sc->prio = prio;
+    sc->quantum = sc->left = MAX(1ull, quantum_us * tsc_khz / 1000);
+    kobj_get(&ec->obj);
+    ec->sc = sc;
+    return sc;
+}
+
+static void runq_remove(struct cpu *c, struct sc *sc)
+{
+    for (struct sc **p = &c->runq; *p; p = &(*p)->next) {
+        if (*p == sc) {
+            *p = sc->next;
+            sc->queued = false;
+            return;
+        }
+    }
+}
+
+void sc_destroy(struct kobj *o)
+{
+    struct sc *sc = (struct sc *)o;
+    struct cpu *c = &cpus[sc->cpu];
+    runq_remove(c, sc);
+    if (c->sc_current == sc)
+        c->sc_current = NULL;           /* its EC chain stops at the next kernel entry */
+    sc->ec->sc = NULL;
+    kobj_put(&sc->ec->obj);
+    slab_free(&sc_cache, sc);
+}
+
+void sc_ready(struct sc *sc)
+{
+    struct cpu *c = &cpus[sc->cpu];
+    if (sc->queued || c->sc_current == sc)
+        return;
+    struct sc **p = &c->runq;
+    while (*p && (*p)->prio >= sc->prio)
+        p = &(*p)->next;
+    sc->next = *p;
+    *p = sc;
+    sc->queued = true;
+    if (c != this_cpu())
+        lapic_send_ipi(c->apic_id, VEC_RESCHED);
+    else if (!c->sc_current || c->sc_current->prio < sc->prio)
+        c->need_resched = true;
+}
+
+static void account(struct cpu *c)
+{
+    struct sc *sc = c->sc_current;
+    if (!sc)
+        return;
+    uint64_t ran = rdtsc() - sc->started;
+    sc->used += ran;
+    sc->left = ran < sc->left ? sc->left - ran : 0;
+    sc->started = rdtsc();
+}
+
+void sc_block_current(void)
+{
+    struct cpu *c = this_cpu();
+    account(c);
+    c->sc_current = NULL;
+}
+
+static void arm_timer(struct cpu *c)
+{
+    uint64_t at = c->sc_current ? c->sc_current->started + c->sc_current->left : 0;
+    for (struct ec *e = c->timeouts; e; e = e->timeout_next)
+        if (!at || e->deadline < at)
+            at = e->deadline;
+    lapic_timer_at(at);
+}
+
+NORETURN void resume(struct ec *ec)
+{
+    struct cpu *c = this_cpu();
+    struct regs *r = &ec->regs;
+    c->current = ec;
+    c->need_resched = false;
+    pd_activate(ec->pd);
+    arm_timer(c);
+    r->rflags = (r->rflags & RFLAGS_USER_MASK) | RFLAGS_USER_FIXED;
+    kobj_reap();
+    kernel_unlock();
+    /* SYSRET to a non-canonical RIP would fault in ring 0 on the user's stack. */
+    if (ec->iret || r->rip >= CANONICAL_LIMIT) {
+        ec->iret = false;
+        ret_user_iret(r);
+    }
+    ret_user_sysret(r);
+}
+
+NORETURN void schedule(void)
+{
+    struct cpu *c = this_cpu();
+    struct sc *sc = c->runq;
+    if (sc) {
+        c->runq = sc->next;
+        sc->queued = false;
+    }
+    c->sc_current = sc;
+    if (!sc) {
+        arm_timer(c);
+        kobj_reap();
+        kernel_unlock();
+        cpu_idle();
+    }
+    if (!sc->left)
+        sc->left = sc->quantum;
+    sc->started = rdtsc();
+    struct ec *ec = sc->ec;
+    while (ec->callee)
+        ec = ec->callee;
+    resume(ec);
+}
+
+static void expire_deadlines(struct cpu *c)
+{
+    uint64_t now = rdtsc();
+    for (struct ec **p = &c->timeouts; *p;) {
+        struct ec *e = *p;
+        if (e->deadline > now) {
+            p = &e->timeout_next;
+            continue;
+        }
+        *p = e->timeout_next;
+        e->deadline = 0;
+        if (e->blocked_sm)
+            sm_dequeue(e->blocked_sm, e);
+        ec_wake(e, VIREO_TIMEOUT);
+    }
+}
+
+/* The quantum ran out: back to the end of its priority's queue. */
+void sched_tick(void)
+{
+    struct cpu *c = this_cpu();
+    expire_deadlines(c);
+    struct sc *sc = c->sc_current;
+    if (sc) {
+        account(c);
+        if (!sc->left) {
+            sc->left = sc->quantum;
+            c->sc_current = NULL;
+            sc_ready(sc);
+            c->need_resched = true;
+        }
+    }
+    arm_timer(c);
+}
+
+void sched_kick(void)
+{
+    struct cpu *c = this_cpu();
+    if (c->runq && (!c->sc_current || c->runq->prio > c->sc_current->prio))
+        c->need_resched = true;
+}
+
+NORETURN void ec_block(struct ec *ec, uint64_t deadline)
+{
+    struct cpu *c = this_cpu();
+    ec->blocked_sc = c->sc_current;
+    sc_block_current();
+    ec->deadline = deadline;
+    if (deadline) {
+        ec->timeout_next = c->timeouts;
+        c->timeouts = ec;
+    }
+    schedule();
+}
+
+void ec_wake(struct ec *ec, uint64_t status)
+{
+    struct cpu *c = &cpus[ec->cpu];
+    if (ec->deadline) {
+        for (struct ec **p = &c->timeouts; *p; p = &(*p)->timeout_next) {
+            if (*p == ec) {
+                *p = ec->timeout_next;
+                break;
+            }
+        }
+        ec->deadline = 0;
+    }
+    ec->regs.rax = status;
+    struct sc *sc = ec->blocked_sc;
+    ec->blocked_sc = NULL;
+    if (sc)
+        sc_ready(sc);
+}

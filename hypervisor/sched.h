@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/* Vireo: scheduling contexts and the per-CPU scheduler. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include "kobj.h"
+#include "lib.h"
+
+struct ec;
+
+/* A scheduling context: priority and quantum, bound to one global EC on one CPU. Its
+   time runs whatever EC ends the EC's chain of calls (time donation). */
+struct sc {
+    struct kobj obj;
+    struct ec *ec;
+    unsigned cpu, prio;
+    uint64_t quantum, left;     /* TSC ticks */
+    uint64_t used;              /* TSC ticks consumed */
+    uint64_t started;           /* TSC when it last got the CPU */
+    struct sc *next;            /* run queue */
+    bool queued;
+};
+
+/* All kernel entries from ring 3 or idle hold this lock; every exit releases it. */
+void kernel_lock(void);
+void kernel_unlock(void);
+/* Every CPU drops its non-global TLB entries before this returns. */
+void tlb_shootdown(void);
+void tlb_flush_interrupt(void);
+
+struct sc *sc_create(struct ec *ec, unsigned prio, uint64_t quantum_us);
+void sc_destroy(struct kobj *o);
+/* Makes sc runnable on its CPU (kicking that CPU if it is another one). */
+void sc_ready(struct sc *sc);
+/* Takes the current SC off this CPU: its EC chain blocked or died. */
+void sc_block_current(void);
+/* Runs the best SC of this CPU, or idles. */
+NORETURN void schedule(void);
+/* Continues `ec` in ring 3 on this CPU, with its SC's timer armed. */
+NORETURN void resume(struct ec *ec);
+/* Timer or reschedule interrupt while in ring 3 or idle; `from_user` frame saved. */
+void sched_tick(void);
+void sched_kick(void);
+/* Blocks the current EC until `deadline` (TSC, 0: never) unless woken earlier. */
+NORETURN void ec_block(struct ec *ec, uint64_t deadline);
+/* Ends a block: the EC resumes with `status` in RAX. */
+void ec_wake(struct ec *ec, uint64_t status);

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/* Vireo: counting semaphores with a FIFO of blocked ECs. */
+#include <vireo/status.h>
+#include "ec.h"
+#include "sched.h"
+#include "slab.h"
+#include "sm.h"
+
+static struct slab_cache sm_cache = SLAB_CACHE(sizeof(struct sm));
+
+struct sm *sm_create(uint64_t count)
+{
+    struct sm *sm = slab_alloc(&sm_cache);
+    if (sm) {
+        sm->obj.type = KOBJ_SM;
+        sm->count = count;
+    }
+    return sm;
+}
+
+/* Waiters of a semaphore that goes away return ABORTED. */
+void sm_destroy(struct kobj *o)
+{
+    struct sm *sm = (struct sm *)o;
+    while (sm->waiters) {
+        struct ec *ec = sm->waiters;
+        sm_dequeue(sm, ec);
+        ec_wake(ec, VIREO_ABORTED);
+    }
+    slab_free(&sm_cache, sm);
+}
+
+void sm_enqueue(struct sm *sm, struct ec *ec)
+{
+    ec->wait_next = NULL;
+    ec->blocked_sm = sm;
+    if (sm->waiters_tail)
+        sm->waiters_tail->wait_next = ec;
+    else
+        sm->waiters = ec;
+    sm->waiters_tail = ec;
+}
+
+void sm_dequeue(struct sm *sm, struct ec *ec)
+{
+    struct ec *prev = NULL;
+    for (struct ec *e = sm->waiters; e; prev = e, e = e->wait_next) {
+        if (e != ec)
+            continue;
+        if (prev)
+            prev->wait_next = e->wait_next;
+        else
+            sm->waiters = e->wait_next;
+        if (sm->waiters_tail == e)
+            sm->waiters_tail = prev;
+        break;
+    }
+    ec->blocked_sm = NULL;
+}
+
+void sm_up(struct sm *sm)
+{
+    struct ec *ec = sm->waiters;
+    if (!ec) {
+        if (sm->count != UINT64_MAX)
+            sm->count++;
+        return;
+    }
+    sm_dequeue(sm, ec);
+    ec_wake(ec, VIREO_SUCCESS);
+}
+
+bool sm_try_down(struct sm *sm, bool zero)
+{
+    if (!sm->count)
+        return false;
+    sm->count = zero ? 0 : sm->count - 1;
+    return true;
+}
