@@ -15,24 +15,28 @@
 #define RFLAGS_HANDLER (RFLAGS_IF | 0x2ull)
 #define HOTSPOT_SHIFT 12
 
-/* An object-capability typed item lands in the receiver's window; the result tells the
-   receiver what arrived (kind NULL: nothing). Memory and I/O come with the mapping
-   database. */
+/* A typed item lands in the receiver's window of the same kind, at the hotspot's offset
+   within it; the receiver learns what arrived (kind NULL: nothing). */
 static struct vireo_typed_item delegate(struct ec *from, struct ec *to,
                                         struct vireo_typed_item item, vireo_crd window)
 {
     struct vireo_typed_item none = { 0 };
-    unsigned order = vireo_crd_order(item.crd);
-    if (vireo_crd_kind(item.crd) != VIREO_CRD_OBJ || vireo_crd_kind(window) != VIREO_CRD_OBJ ||
+    unsigned kind = vireo_crd_kind(item.crd), order = vireo_crd_order(item.crd);
+    unsigned rights = vireo_crd_rights(item.crd);
+    if (kind == VIREO_CRD_NULL || kind != vireo_crd_kind(window) ||
         order > vireo_crd_order(window))
         return none;
     uint64_t span = 1ull << vireo_crd_order(window), size = 1ull << order;
-    uint64_t dst = vireo_crd_base(window) + ((item.hotspot >> HOTSPOT_SHIFT) & (span - 1) & ~(size - 1));
-    if (cap_delegate(from->pd->caps, vireo_crd_base(item.crd), to->pd->caps, dst, order,
-                     vireo_crd_rights(item.crd)) != VIREO_SUCCESS)
+    uint64_t dst = vireo_crd_base(window) +
+                   ((item.hotspot >> HOTSPOT_SHIFT) & (span - 1) & ~(size - 1));
+    uint64_t src = vireo_crd_base(item.crd);
+    int st = kind == VIREO_CRD_OBJ
+        ? (int)cap_delegate(from->pd->caps, src, to->pd->caps, dst, order, rights)
+        : memdb_delegate(pd_space(from->pd, kind), src, pd_space(to->pd, kind), dst, order,
+                         rights, NULL);
+    if (st != VIREO_SUCCESS)
         return none;
-    return (struct vireo_typed_item){ vireo_crd_make(VIREO_CRD_OBJ, dst, order,
-                                                     vireo_crd_rights(item.crd)), 0 };
+    return (struct vireo_typed_item){ vireo_crd_make(kind, dst, order, rights), 0 };
 }
 
 /* The sender's header is user memory: every count is clamped before use. */

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Vireo: protection domains: per-PD page tables sharing the kernel half, and I/O bitmaps. */
+#include <vireo/crd.h>
+#include <vireo/status.h>
 #include "capspace.h"
 #include "cpu.h"
 #include "intr.h"
@@ -26,6 +28,8 @@
 #define PML4_ENTRIES 512
 #define PML4_KERNEL_FIRST 256
 #define PAGE_TABLE_LEVELS 4
+#define USER_SPACE_BITS 47
+#define IO_SPACE_BITS 16
 
 static uint64_t tss_pages[MAX_CPUS];
 static uint64_t deny_all_bitmap;
@@ -105,8 +109,41 @@ void pd_destroy(struct kobj *o)
 {
     struct pd *pd = (struct pd *)o;
     capspace_destroy(pd->caps);
+    resspace_destroy(&pd->mem);
+    resspace_destroy(&pd->io);
     pd_free(pd);
 }
+
+/* The mapping database mirrors its nodes into the page table and the I/O bitmap. */
+static int mem_map(void *ctx, uint64_t base, uint64_t target, unsigned order, unsigned rights)
+{
+    /* W^X per mapping: a writable mapping never executes, even with the X right (which
+       the holder can still pass on, without W). */
+    bool exec = (rights & VIREO_MEM_X) && !(rights & VIREO_MEM_W);
+    uint64_t flags = (rights & VIREO_MEM_W ? PTE_W : 0) | (exec ? 0 : PTE_NX);
+    int r = pd_map(ctx, base << PAGE_SHIFT, target << PAGE_SHIFT, PAGE_SIZE << order, flags);
+    return r == PTAB_OK ? VIREO_SUCCESS : r == PTAB_NOMEM ? VIREO_NO_MEM : VIREO_BAD_PAR;
+}
+
+static void mem_unmap(void *ctx, uint64_t base, unsigned order)
+{
+    pd_unmap(ctx, base << PAGE_SHIFT, PAGE_SIZE << order);
+}
+
+static int io_map(void *ctx, uint64_t base, uint64_t target, unsigned order, unsigned rights)
+{
+    (void)target;
+    pd_allow_io(ctx, (uint32_t)base, 1u << order, rights & VIREO_IO_ACCESS);
+    return VIREO_SUCCESS;
+}
+
+static void io_unmap(void *ctx, uint64_t base, unsigned order)
+{
+    pd_allow_io(ctx, (uint32_t)base, 1u << order, false);
+}
+
+static const struct resspace_ops mem_ops = { mem_map, mem_unmap };
+static const struct resspace_ops io_ops = { io_map, io_unmap };
 
 struct pd *pd_create(const char *name)
 {
@@ -121,6 +158,8 @@ struct pd *pd_create(const char *name)
         return NULL;
     }
     capspace_init(pd->caps);
+    resspace_init(&pd->mem, &mem_ops, pd, USER_SPACE_BITS - PAGE_SHIFT);
+    resspace_init(&pd->io, &io_ops, pd, IO_SPACE_BITS);
     uint64_t root = pd->root, bitmap = pd->io_bitmap;
     uint64_t *dst = phys_to_virt(root), *src = phys_to_virt(paging_kernel_root());
     for (unsigned i = PML4_KERNEL_FIRST; i < PML4_ENTRIES; i++)

@@ -3,7 +3,9 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
+#include <vireo/crd.h>
 #include "kobj.h"
+#include "memdb.h"
 
 struct cpu;
 
@@ -17,6 +19,8 @@ struct pd {
     struct capspace *caps;      /* the object space: one page */
     uint64_t root;              /* physical address of the PML4 */
     uint64_t io_bitmap;         /* physical, 8 KiB, a set bit denies the port */
+    struct resspace mem;        /* host memory: page numbers -> frames */
+    struct resspace io;         /* I/O ports */
     char name[PD_NAME_MAX];
 };
 
@@ -28,6 +32,11 @@ int pd_map(struct pd *pd, uint64_t va, uint64_t pa, uint64_t size, uint64_t flag
 /* Removes user mappings and flushes every CPU's TLB. */
 void pd_unmap(struct pd *pd, uint64_t va, uint64_t size);
 void pd_destroy(struct kobj *o);
+/* The PD's space for memory or I/O capabilities (VIREO_CRD_MEM / _IO). */
+static inline struct resspace *pd_space(struct pd *pd, unsigned crd_kind)
+{
+    return crd_kind == VIREO_CRD_MEM ? &pd->mem : &pd->io;
+}
 void pd_allow_io(struct pd *pd, uint32_t first, uint32_t count, bool allow);
 void pd_activate(struct pd *pd);
 /* The TSS this CPU uses from now on: in the TSS area, followed by the I/O bitmap. */

@@ -17,6 +17,13 @@ extern char __image_start[], __image_end[];
 static struct buddy allocator;
 static struct spinlock allocator_lock;
 static bool ready;
+static volatile uint64_t *published_free;
+
+void pmm_publish_free_pages(volatile uint64_t *count)
+{
+    published_free = count;
+    *count = buddy_free_pages(&allocator);
+}
 
 uint64_t pmm_ram_limit(const struct mb2_info *mb)
 {
@@ -115,6 +122,8 @@ uint64_t page_alloc(unsigned order)
 {
     spin_lock(&allocator_lock);
     uint64_t pa = buddy_alloc(&allocator, order);
+    if (published_free)
+        *published_free = buddy_free_pages(&allocator);
     spin_unlock(&allocator_lock);
     return pa;
 }
@@ -131,6 +140,8 @@ void page_free(uint64_t pa, unsigned order)
 {
     spin_lock(&allocator_lock);
     bool ok = buddy_free(&allocator, pa, order);
+    if (published_free)
+        *published_free = buddy_free_pages(&allocator);
     spin_unlock(&allocator_lock);
     if (!ok)
         panic("page_free(0x%lx, order %u): not an allocated block", pa, order);

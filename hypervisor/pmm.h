@@ -20,3 +20,5 @@ uint64_t page_alloc(unsigned order);            /* physical address, 0 if none *
 uint64_t page_alloc_zeroed(unsigned order);
 void page_free(uint64_t pa, unsigned order);
 uint64_t pmm_free_pages(void);
+/* Keeps *count equal to the number of free pages from now on (the HIP shows it). */
+void pmm_publish_free_pages(volatile uint64_t *count);

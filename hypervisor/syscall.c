@@ -151,23 +151,30 @@ static NORETURN void sys_revoke(struct ec *ec, struct regs *r)
 {
     vireo_crd crd = r->rdi;
     bool self = HC_FLAGS(r) & VIREO_HC_FLAG_REVOKE_SELF;
-    switch (vireo_crd_kind(crd)) {
-    case VIREO_CRD_NULL:
+    unsigned kind = vireo_crd_kind(crd), order = vireo_crd_order(crd);
+    if (kind == VIREO_CRD_NULL)
         finish(ec, VIREO_SUCCESS);
-    case VIREO_CRD_OBJ:
-        finish(ec, cap_revoke(caps(ec), vireo_crd_base(crd), vireo_crd_order(crd), self));
-    default:
-        finish(ec, VIREO_BAD_PAR);      /* memory and I/O: with the mapping database */
-    }
+    if (kind == VIREO_CRD_OBJ)
+        finish(ec, cap_revoke(caps(ec), vireo_crd_base(crd), order, self));
+    finish(ec, memdb_revoke(pd_space(ec->pd, kind), vireo_crd_base(crd), order, self));
 }
 
 static NORETURN void sys_lookup(struct ec *ec, struct regs *r)
 {
     vireo_crd crd = r->rdi;
+    unsigned kind = vireo_crd_kind(crd);
     r->rdi = vireo_crd_make(VIREO_CRD_NULL, 0, 0, 0);
     r->rsi = VIREO_OBJ_NONE;
-    if (vireo_crd_kind(crd) != VIREO_CRD_OBJ)
-        finish(ec, vireo_crd_kind(crd) == VIREO_CRD_NULL ? VIREO_SUCCESS : VIREO_BAD_PAR);
+    if (kind == VIREO_CRD_NULL)
+        finish(ec, VIREO_SUCCESS);
+    if (kind != VIREO_CRD_OBJ) {    /* memory and I/O: RSI gets the target (frame, port) */
+        struct memdb_node *n = memdb_lookup(pd_space(ec->pd, kind), vireo_crd_base(crd));
+        if (n) {
+            r->rdi = vireo_crd_make(kind, n->base, n->order, n->rights);
+            r->rsi = n->target;
+        }
+        finish(ec, VIREO_SUCCESS);
+    }
     struct cap *cap = cap_lookup(caps(ec), vireo_crd_base(crd));
     if (cap) {
         r->rdi = vireo_crd_make(VIREO_CRD_OBJ, vireo_crd_base(crd), 0, cap->rights);

@@ -64,7 +64,9 @@ enum vireo_hypercall {
  *   caller's space, in every PD, recursively; with VIREO_HC_FLAG_REVOKE_SELF the named
  *   ones too. Memory leaves the page tables (TLBs flushed on every CPU).
  * lookup(RDI crd): RDI out = a CRD describing what the caller holds at crd's base
- *   (kind NULL if nothing), rights and order included.
+ *   (kind NULL if nothing), rights and order included; RSI out = the object type
+ *   (vireo_obj_type) for object capabilities, the frame number for memory, the port
+ *   for I/O.
  * ec_ctrl(RDI ec, flag RECALL): forces a vCPU out to its recall portal.
  * sc_ctrl(RDI sc): RDI out = the TSC ticks the SC has consumed.
  * pt_ctrl(RDI pt, RSI id): sets the id a portal hands its handler in RDI.

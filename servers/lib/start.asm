@@ -1,6 +1,6 @@
 ; SPDX-License-Identifier: MIT
 ; Vireo user runtime: the entry point. The kernel starts an EC with RSP at the top of its
-; stack and RDI pointing at its UTCB.
+; stack, RDI pointing at its UTCB and, for the root server, RSI at the HIP.
 extern main
 global _start
 section .text.start
@@ -8,5 +8,5 @@ bits 64
 _start:
     xor ebp, ebp
     and rsp, -16
-    call main                           ; main(struct vireo_utcb *) does not return
+    call main                           ; main(utcb, hip) does not return
     ud2
