@@ -26,6 +26,7 @@ struct ec {
     unsigned cpu;
     bool global;                /* has its own SC; else serves portal calls */
     bool iret;                  /* regs came from an interrupt: RCX/R11 are live */
+    bool in_exception;          /* its exception portal's handler is serving it */
     bool dead;                  /* faulted or destroyed: never runs again */
     bool zombie;                /* destroyed while current on a CPU: freed once it stops */
     uint64_t sp;                /* local EC: stack pointer at each portal entry */

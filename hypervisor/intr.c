@@ -5,6 +5,7 @@
 #include "intr.h"
 #include "lapic.h"
 #include "sched.h"
+#include "syscall.h"
 #include "x86.h"
 
 typedef void (*irq_handler)(struct frame *f);
@@ -81,9 +82,12 @@ void intr_entry(struct frame *f)
         panic_frame(f, exception_names[f->vector]);
     kernel_lock();
     struct cpu *c = this_cpu();
-    if (f->vector < VEC_FIRST_IRQ)
+    if (f->vector < VEC_FIRST_IRQ) {
+        save_user_state(c->current, f);
+        exception_call(c->current, (unsigned)f->vector, f->error, read_cr2());
         ec_kill_current("%s at rip 0x%lx (error 0x%lx, cr2 0x%lx)",
                         exception_names[f->vector], f->rip, f->error, read_cr2());
+    }
     irq_handler h = irq_handlers[f->vector & 0xff];
     (h ? h : unexpected)(f);
     if (c->current && c->current->dead)

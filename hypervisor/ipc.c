@@ -10,25 +10,31 @@
 #include "sched.h"
 #include "syscall.h"
 #include "x86.h"
+#include <vireo/mtd.h>
 
 #define SYSCALL_LENGTH 2                /* 0f 05 */
 #define RFLAGS_HANDLER (RFLAGS_IF | 0x2ull)
 #define HOTSPOT_SHIFT 12
+#define RFLAGS_USER_MASK 0xcd5ull      /* CF PF AF ZF SF TF DF OF */
 
 /* A typed item lands in the receiver's window of the same kind, at the hotspot's offset
-   within it; the receiver learns what arrived (kind NULL: nothing). */
+   within it; the receiver learns what arrived (kind NULL: nothing). A reply to an
+   exception has no window: the hotspot itself says where (its handler is trusted with
+   the faulting PD by holding the portal). */
 static struct vireo_typed_item delegate(struct ec *from, struct ec *to,
                                         struct vireo_typed_item item, vireo_crd window)
 {
     struct vireo_typed_item none = { 0 };
     unsigned kind = vireo_crd_kind(item.crd), order = vireo_crd_order(item.crd);
     unsigned rights = vireo_crd_rights(item.crd);
-    if (kind == VIREO_CRD_NULL || kind != vireo_crd_kind(window) ||
-        order > vireo_crd_order(window))
+    bool anywhere = to->in_exception;
+    if (kind == VIREO_CRD_NULL ||
+        (!anywhere && (kind != vireo_crd_kind(window) || order > vireo_crd_order(window))))
         return none;
-    uint64_t span = 1ull << vireo_crd_order(window), size = 1ull << order;
-    uint64_t dst = vireo_crd_base(window) +
-                   ((item.hotspot >> HOTSPOT_SHIFT) & (span - 1) & ~(size - 1));
+    uint64_t span = anywhere ? 0 : 1ull << vireo_crd_order(window), size = 1ull << order;
+    uint64_t dst = anywhere ? (item.hotspot >> HOTSPOT_SHIFT) & ~(size - 1)
+                            : vireo_crd_base(window) +
+                                  ((item.hotspot >> HOTSPOT_SHIFT) & (span - 1) & ~(size - 1));
     uint64_t src = vireo_crd_base(item.crd);
     int st = kind == VIREO_CRD_OBJ
         ? (int)cap_delegate(from->pd->caps, src, to->pd->caps, dst, order, rights)
@@ -39,15 +45,22 @@ static struct vireo_typed_item delegate(struct ec *from, struct ec *to,
     return (struct vireo_typed_item){ vireo_crd_make(kind, dst, order, rights), 0 };
 }
 
-/* The sender's header is user memory: every count is clamped before use. */
+/* The sender's header is user memory: every count is clamped before use. A reply to an
+   exception only delegates: the faulting EC's UTCB is its own business. */
 static void transfer(struct ec *from, struct ec *to)
 {
     struct vireo_utcb *s = from->utcb, *d = to->utcb;
     unsigned untyped = MIN(s->head.untyped, VIREO_UTCB_WORDS);
     unsigned typed = MIN(s->head.typed, (unsigned)(VIREO_UTCB_WORDS - untyped) / 2);
+    for (unsigned i = 0; i < typed; i++) {
+        struct vireo_typed_item got = delegate(from, to, *vireo_utcb_typed(s, i),
+                                               d->head.crd_recv);
+        if (!to->in_exception)
+            *vireo_utcb_typed(d, i) = got;
+    }
+    if (to->in_exception)
+        return;
     memcpy(d->words, s->words, untyped * sizeof(uint64_t));
-    for (unsigned i = 0; i < typed; i++)
-        *vireo_utcb_typed(d, i) = delegate(from, to, *vireo_utcb_typed(s, i), d->head.crd_recv);
     d->head.untyped = (uint16_t)untyped;
     d->head.typed = (uint16_t)typed;
 }
@@ -57,6 +70,10 @@ static NORETURN void switch_to(struct ec *ec)
     this_cpu()->current = ec;
     pd_activate(ec->pd);
     kernel_unlock();
+    if (ec->iret) {                     /* it was interrupted, not in a SYSCALL */
+        ec->iret = false;
+        ret_user_iret(&ec->regs);
+    }
     ret_user_sysret(&ec->regs);
 }
 
@@ -68,10 +85,10 @@ static bool in_chain(struct ec *ec, struct ec *h)
     return false;
 }
 
-/* Waits for a busy handler: the SYSCALL runs again once the handler is free. */
+/* Waits for a busy handler; `ec` repeats its SYSCALL (or faulting instruction) once the
+   handler is free. */
 static NORETURN void wait_for(struct ec *ec, struct ec *h)
 {
-    ec->regs.rip -= SYSCALL_LENGTH;
     ec->callee = h;
     ec->wait_next = NULL;
     if (h->waiters_tail)
@@ -80,6 +97,70 @@ static NORETURN void wait_for(struct ec *ec, struct ec *h)
         h->waiters = ec;
     h->waiters_tail = ec;
     ec_block(ec, 0);
+}
+
+/* The state an exception message carries (all groups; the MTD is for vCPUs). */
+static void state_out(const struct ec *ec, struct vireo_vcpu_state *s, uint64_t mtd)
+{
+    const struct regs *r = &ec->regs;
+    *s = (struct vireo_vcpu_state){
+        .mtd = mtd, .rip = r->rip, .rflags = r->rflags, .rsp = r->rsp,
+        .rax = r->rax, .rcx = r->rcx, .rdx = r->rdx, .rbx = r->rbx, .rbp = r->rbp,
+        .rsi = r->rsi, .rdi = r->rdi, .r8 = r->r8, .r9 = r->r9, .r10 = r->r10,
+        .r11 = r->r11, .r12 = r->r12, .r13 = r->r13, .r14 = r->r14, .r15 = r->r15,
+    };
+}
+
+/* The handler's reply names in s->mtd what it changed; RFLAGS is sanitized on return. */
+static void state_in(struct ec *ec, const struct vireo_vcpu_state *s)
+{
+    struct regs *r = &ec->regs;
+    if (s->mtd & VIREO_MTD_RIP_LEN)
+        r->rip = s->rip;
+    if (s->mtd & VIREO_MTD_RSP)
+        r->rsp = s->rsp;
+    if (s->mtd & VIREO_MTD_RFLAGS)
+        r->rflags = (s->rflags & RFLAGS_USER_MASK) | RFLAGS_HANDLER;
+    if (s->mtd & VIREO_MTD_GPR_ACDB) {
+        r->rax = s->rax;
+        r->rcx = s->rcx;
+        r->rdx = s->rdx;
+        r->rbx = s->rbx;
+    }
+    if (s->mtd & VIREO_MTD_GPR_BSD) {
+        r->rbp = s->rbp;
+        r->rsi = s->rsi;
+        r->rdi = s->rdi;
+    }
+    if (s->mtd & VIREO_MTD_GPR_R8_R15)
+        memcpy(&r->r8, &s->r8, 8 * sizeof(uint64_t));
+}
+
+/* Starts the handler of `pt` for `ec`, the caller or the faulting EC. */
+static NORETURN void enter_handler(struct ec *ec, struct pt *pt)
+{
+    struct ec *h = pt->ec;
+    h->caller = ec;
+    ec->callee = h;
+    h->regs = (struct regs){ .rip = pt->ip, .rsp = h->sp, .rdi = pt->id,
+                             .rflags = RFLAGS_HANDLER };
+    switch_to(h);
+}
+
+void exception_call(struct ec *ec, unsigned vector, uint64_t error, uint64_t addr)
+{
+    struct pt *pt = ec->event_base ? (struct pt *)cap_object(ec->pd->caps,
+                        ec->event_base + vector, KOBJ_PT, VIREO_PT_CALL) : NULL;
+    if (!pt || pt->ec->dead || pt->ec->cpu != ec->cpu || in_chain(ec, pt->ec))
+        return;                         /* nobody to handle it: the caller kills ec */
+    if (pt->ec->caller)                 /* busy: the instruction faults again later */
+        wait_for(ec, pt->ec);
+    struct vireo_vcpu_state *s = &pt->ec->utcb->vcpu;
+    state_out(ec, s, pt->mtd);
+    s->qual[0] = error;
+    s->qual[1] = addr;
+    ec->in_exception = true;
+    enter_handler(ec, pt);
 }
 
 NORETURN void sys_call(struct ec *ec, struct regs *r);
@@ -95,15 +176,14 @@ NORETURN void sys_call(struct ec *ec, struct regs *r)
         sys_finish(ec, VIREO_BAD_CPU);
     if (in_chain(ec, h))
         sys_finish(ec, VIREO_BAD_PAR);  /* it would wait for itself */
-    if (h->caller)
-        ((r->rax >> VIREO_HC_FLAGS_SHIFT) & VIREO_HC_FLAG_NONBLOCK)
-            ? sys_finish(ec, VIREO_TIMEOUT) : wait_for(ec, h);
+    if (h->caller && ((r->rax >> VIREO_HC_FLAGS_SHIFT) & VIREO_HC_FLAG_NONBLOCK))
+        sys_finish(ec, VIREO_TIMEOUT);
+    if (h->caller) {
+        r->rip -= SYSCALL_LENGTH;
+        wait_for(ec, h);
+    }
     transfer(ec, h);
-    h->caller = ec;
-    ec->callee = h;
-    h->regs = (struct regs){ .rip = pt->ip, .rsp = h->sp, .rdi = pt->id,
-                             .rflags = RFLAGS_HANDLER };
-    switch_to(h);
+    enter_handler(ec, pt);
 }
 
 NORETURN void sys_reply(struct ec *ec, struct regs *r);
@@ -123,7 +203,10 @@ NORETURN void sys_reply(struct ec *ec, struct regs *r)
         }
         schedule();
     }
+    if (caller->in_exception)
+        state_in(caller, &ec->utcb->vcpu);
     transfer(ec, caller);
+    caller->in_exception = false;
     ec->caller = NULL;
     caller->callee = NULL;
     struct ec *next = ec->waiters;
@@ -134,6 +217,7 @@ NORETURN void sys_reply(struct ec *ec, struct regs *r)
         next->callee = NULL;
         ec_wake(next, next->regs.rax);
     }
-    caller->regs.rax = VIREO_SUCCESS;
+    if (!caller->iret)
+        caller->regs.rax = VIREO_SUCCESS;
     switch_to(caller);
 }

@@ -77,8 +77,21 @@ static NORETURN void sys_create_pd(struct ec *ec, struct regs *r)
         memcpy(name, ec->utcb->words, sizeof(name));
         name[PD_NAME_MAX - 1] = '\0';
     }
+    vireo_crd crd = r->rdx;
+    unsigned order = vireo_crd_order(crd);
+    if (crd && (vireo_crd_kind(crd) != VIREO_CRD_OBJ || order > CAP_ORDER_MAX ||
+                !IS_ALIGNED(vireo_crd_base(crd), 1ull << order)))
+        finish(ec, VIREO_BAD_PAR);
     struct pd *pd = pd_create(name);
-    install(ec, r->rdi, pd ? &pd->obj : NULL);
+    if (!pd || !crd)
+        install(ec, r->rdi, pd ? &pd->obj : NULL);
+    st = cap_create(caps(ec), r->rdi, &pd->obj, VIREO_OBJ_ALL);
+    if (st == VIREO_SUCCESS)
+        st = cap_delegate(caps(ec), vireo_crd_base(crd), pd->caps, vireo_crd_base(crd), order,
+                          vireo_crd_rights(crd));
+    if (st != VIREO_SUCCESS)            /* takes the new PD with it */
+        cap_revoke(caps(ec), r->rdi, 0, true);
+    finish(ec, st);
 }
 
 static NORETURN void sys_create_ec(struct ec *ec, struct regs *r)

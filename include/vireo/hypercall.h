@@ -45,13 +45,19 @@ enum vireo_hypercall {
  *   the handler died or its portal went away during the call.
  * reply(): sends the handler's UTCB message back to its caller; does not return. Typed
  *   items in the reply delegate capabilities into the caller's receive window.
- * create_pd(RDI dst, RSI pd): a new, empty protection domain. Its name (for messages)
+ * create_pd(RDI dst, RSI pd, RDX crd): a new protection domain. Its name (for messages)
  *   is the caller's UTCB message if that has 4 or more untyped words (32 bytes, NUL-
- *   terminated), else "pd".
+ *   terminated), else "pd". The object capabilities that `crd` names (kind OBJ, or 0
+ *   for none) are delegated into it at the same selectors, e.g. its exception portals.
  * create_ec(RDI dst, RSI pd, RDX cpu | event_base << 16, R8 utcb, R9 rsp, R10 ip): an
  *   EC in pd on cpu, with its UTCB at the page-aligned user address `utcb` (the kernel
  *   maps a fresh page there), stack pointer rsp, and exception portals at
- *   event_base + vector in pd's object space (none: the EC is killed on an exception).
+ *   event_base + vector in pd's object space (event_base 0, or no portal there: an
+ *   exception kills the EC). An exception calls that portal's handler with the EC's
+ *   state in the handler's UTCB as struct vireo_vcpu_state (GPRs, rip, rsp, rflags;
+ *   qual[0] = error code, qual[1] = CR2); the reply's vcpu.mtd names the groups to
+ *   write back (RIP_LEN, RSP, RFLAGS, GPR_*), and its typed items are delegated into
+ *   the faulting PD at their hotspots (no receive window needed). The EC then resumes.
  *   With VIREO_HC_FLAG_EC_GLOBAL a thread that starts at ip (RDI = its UTCB) once it
  *   has an SC; otherwise a local EC that serves portal calls (ip is unused).
  * create_sc(RDI dst, RSI pd, RDX ec, R8 qpd): a scheduling context that runs the global

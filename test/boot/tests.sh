@@ -68,6 +68,13 @@ run_boot_tests() {
         --iso "$b/fault.iso" --pass "vireo: killed fault" \
         --count "killed fault on cpu0: #PF page fault at rip 0x4.*cr2 0xffffffff80200000" 1
 
+    # Exception portals: a thread's page fault goes to a handler that maps memory by
+    # replying with a delegation; a second fault makes the handler revoke the thread.
+    local pager=(--pass "pager: done" --count "worker read 0x5eed5eed after 1 fault\(s\): mapped" 1
+                 --count "fault 2 at 0x40002000 .*worker revoked \(0, 0\)" 1)
+    boot_test qemu-pager "${qemu[@]}" --smp 2 --iso "$b/pager.iso" "${pager[@]}"
+    boot_test bochs-pager "${bochs[@]}" --smp 2 --iso "$b/pager.iso" "${pager[@]}"
+
     # Bochs emulates VT-x: every CPU must also enter VMX root mode.
     boot_test bochs-1cpu "${bochs[@]}" --smp 1 --iso "$b/vireo.iso" --pass "root: ready" \
         --count "vireo: 1 of 1 CPUs up" 1 "${root_ok[@]}" \
