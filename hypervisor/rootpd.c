@@ -108,7 +108,7 @@ static void fill_hip(const struct mb2_info *mb)
         hip->modules[i].start = m->start;
         hip->modules[i].size = m->end - m->start;
         memcpy(hip->modules[i].cmdline, m->cmdline, VIREO_HIP_CMDLINE - 1);
-        grant_range(m->start, ALIGN_UP(m->end, PAGE_SIZE), VIREO_MEM_R);
+        grant_range(m->start, ALIGN_UP(m->end, PAGE_SIZE), VIREO_MEM_R | VIREO_MEM_X);
         hip->module_count++;
     }
     grant_free_memory();

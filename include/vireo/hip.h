@@ -11,7 +11,7 @@
 /*
  * The root server starts with RSI = the HIP's address. Memory it holds appears in its
  * address space (and as memory capabilities) at mem_window + physical address; modules
- * are mapped there read-only, free RAM read-write.
+ * are mapped there read-only (and may be passed on executable), free RAM read-write.
  */
 struct vireo_hip {
     uint32_t magic;

@@ -1,39 +1,269 @@
 /* SPDX-License-Identifier: MIT */
-/* Vireo root server: receives every initial resource and starts the other servers. */
+/* Vireo root server: receives every initial resource, starts the servers the modules
+   name, pages them in on demand, and ends any that faults. */
+#include <vireo/crd.h>
 #include <vireo/hip.h>
+#include <vireo/mtd.h>
+#include <vireo/sel.h>
+#include "elf.h"
+#include "layout.h"
 #include "vireo.h"
 
 #define SPARE_HYPERCALL 15
 #define MIB (1024 * 1024)
+#define PAGE 4096ull
+#define MAX_SERVERS 8
+#define MAX_SEGMENTS 8
+#define VEC_PF 14
+#define PF_PRESENT 0x1                  /* error code: a protection fault, not a missing page */
+#define EVENTS 32                       /* exception vectors, one portal each */
+#define SEL_PAGER VIREO_SEL_FIRST_FREE
+#define SEL_CONSOLE (VIREO_SEL_FIRST_FREE + 1)
+#define SEL_SERVER(i, k) (64 + 8 * (i) + (k))   /* k: 0 PD, 1 EC, 2 portal */
+#define EVENT_BASE(i) (256 + EVENTS * (i))      /* in the root's and the server's space */
+#define PAGER_UTCB 0x20000000ull
+#define HANDLER_UTCB SERVER_UTCB
+#define STACK_WORDS 2048
+#define IO_ARG "io=0x"
 
-/* Reads the first byte of each module through the memory window: proves the mapping. */
-static void show_resources(const struct vireo_hip *hip)
+struct server {
+    char name[32];
+    uint64_t module;                    /* the image, in the root's memory window */
+    uint64_t size;
+    struct elf_segment seg[MAX_SEGMENTS];
+    unsigned segments;
+    uint64_t entry, io_base;
+    unsigned io_order;
+    bool io_given, dead;
+};
+
+static const struct vireo_hip *hip;
+static struct server servers[MAX_SERVERS];
+static unsigned server_count;
+static uint64_t pager_stack[STACK_WORDS] __attribute__((aligned(16)));
+static uint64_t next_ram, ram_end;
+static unsigned ram_range;
+static bool console_up;
+
+/* The root's RAM, handed out page by page (never returned yet). */
+static uint64_t ram_page(void)
 {
+    while (next_ram >= ram_end && ram_range < hip->mem_count) {
+        next_ram = hip->mem_window + hip->mem[ram_range].start;
+        ram_end = next_ram + hip->mem[ram_range++].size;
+    }
+    if (next_ram >= ram_end)
+        return 0;
+    next_ram += PAGE;
+    memset((void *)(next_ram - PAGE), 0, PAGE);
+    return next_ram - PAGE;
+}
+
+/* Through the console server once it runs, else straight to COM1. */
+static void say(const char *fmt, ...) PRINTF_LIKE(1, 2);
+static void say(const char *fmt, ...)
+{
+    struct vireo_utcb *u = (struct vireo_utcb *)SERVER_UTCB;
+    char *text = (char *)&u->words[1];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = kvsnprintf(text, 256, fmt, ap);
+    va_end(ap);
+    if (!console_up) {
+        uart_printf("%s", text);
+        return;
+    }
+    u->words[0] = (uint64_t)MIN(n, 255);
+    u->head.untyped = (uint16_t)(1 + (u->words[0] + 7) / 8);
+    u->head.typed = 0;
+    vireo_hypercall(VIREO_HC_CALL, SEL_SERVER(0, 2), 0, 0, 0);
+}
+
+static void end_server(struct server *s, unsigned i, const struct vireo_vcpu_state *st,
+                       unsigned vector)
+{
+    uint64_t self = VIREO_HC_FLAG_REVOKE_SELF << VIREO_HC_FLAGS_SHIFT;
+    s->dead = true;
+    vireo_hypercall(VIREO_HC_REVOKE | self, vireo_crd_make(VIREO_CRD_OBJ, SEL_SERVER(i, 0), 3,
+                                                           0), 0, 0, 0);
+    if (vector == VEC_PF)
+        uart_printf("root: killed %s: page fault at rip 0x%lx, address 0x%lx, error 0x%lx\n",
+                    s->name, st->rip, st->qual[1], st->qual[0]);
+    else
+        uart_printf("root: killed %s: exception %u at rip 0x%lx, error 0x%lx\n", s->name,
+                    vector, st->rip, st->qual[0]);
+}
+
+/* The page that belongs at `page` of server s, as a typed item; false if none does.
+   Read-only segments without bss share the module's pages; the rest are copies. */
+static bool resolve(struct server *s, uint64_t page, struct vireo_typed_item *t)
+{
+    unsigned rights = VIREO_MEM_R | VIREO_MEM_W;
+    uint64_t frame = 0;
+    if (page >= SERVER_STACK_TOP - SERVER_STACK_SIZE && page < SERVER_STACK_TOP)
+        frame = ram_page();
+    for (unsigned k = 0; k < s->segments && !frame; k++) {
+        const struct elf_segment *g = &s->seg[k];
+        if (page + PAGE <= g->vaddr || page >= g->vaddr + g->memsz)
+            continue;
+        rights = VIREO_MEM_R | (g->flags & ELF_PF_W ? VIREO_MEM_W : 0) |
+                 (g->flags & ELF_PF_X ? VIREO_MEM_X : 0);
+        if (!(g->flags & ELF_PF_W) && g->memsz == g->filesz) {
+            frame = s->module + g->offset + (page - g->vaddr);
+            break;
+        }
+        if (!(frame = ram_page()))
+            return false;
+        uint64_t lo = MAX(page, g->vaddr), hi = MIN(page + PAGE, g->vaddr + g->filesz);
+        if (lo < hi)
+            memcpy((void *)(frame + lo - page), (void *)(s->module + g->offset + lo - g->vaddr),
+                   hi - lo);
+    }
+    if (!frame)
+        return false;
+    t->crd = vireo_crd_make(VIREO_CRD_MEM, frame / PAGE, 0, rights);
+    t->hotspot = page;
+    return true;
+}
+
+/* Every exception of every server lands here; portal id = server << 8 | vector. */
+static NORETURN void pager(uint64_t id)
+{
+    struct vireo_utcb *u = (struct vireo_utcb *)PAGER_UTCB;
+    unsigned i = (unsigned)(id >> 8), vector = id & 0xff;
+    struct server *s = &servers[i];
+    uint64_t page = u->vcpu.qual[1] & ~(PAGE - 1);
+    u->head.untyped = 0;
+    u->head.typed = 0;
+    u->vcpu.mtd = 0;
+    if (vector != VEC_PF || (u->vcpu.qual[0] & PF_PRESENT) ||
+        !resolve(s, page, vireo_utcb_typed(u, 0)))
+        end_server(s, i, &u->vcpu, vector);
+    else
+        u->head.typed = 1;
+    if (!s->dead && !s->io_given && s->io_order) {
+        struct vireo_typed_item *t = vireo_utcb_typed(u, u->head.typed++);
+        t->crd = vireo_crd_make(VIREO_CRD_IO, s->io_base, s->io_order, VIREO_IO_ACCESS);
+        t->hotspot = s->io_base << 12;
+        s->io_given = true;
+    }
+    vireo_hypercall(VIREO_HC_REPLY, 0, 0, 0, 0);
+    __builtin_unreachable();
+}
+
+static int keep_segment(void *ctx, const struct elf_segment *seg)
+{
+    struct server *s = ctx;
+    if (s->segments == MAX_SEGMENTS)
+        return 1;
+    s->seg[s->segments++] = *seg;
+    return 0;
+}
+
+static uint64_t hc(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+                   uint64_t a4, uint64_t a5)
+{
+    return vireo_hc6(nr, a0, a1, a2, a3, a4, a5).status;
+}
+
+/* A server: its PD gets its exception portals (bound to the pager), a local EC that
+   runs its entry point for each call, and the root a portal to call it. */
+static uint64_t start_server(unsigned i)
+{
+    struct server *s = &servers[i];
+    struct vireo_utcb *u = (struct vireo_utcb *)SERVER_UTCB;
+    uint64_t st = 0;
+    for (unsigned v = 0; v < EVENTS && !st; v++) {
+        st = hc(VIREO_HC_CREATE_PT, EVENT_BASE(i) + v, VIREO_SEL_SELF_PD, SEL_PAGER, 0,
+                (uint64_t)pager, 0);
+        if (!st)
+            st = hc(VIREO_HC_PT_CTRL, EVENT_BASE(i) + v, (uint64_t)i << 8 | v, 0, 0, 0, 0);
+    }
+    memset(u->words, 0, 32);
+    memcpy(u->words, s->name, sizeof(s->name) - 1);
+    u->head.untyped = 4;
+    if (!st)
+        st = hc(VIREO_HC_CREATE_PD, SEL_SERVER(i, 0), VIREO_SEL_SELF_PD,
+                vireo_crd_make(VIREO_CRD_OBJ, EVENT_BASE(i), 5, VIREO_PT_CALL), 0, 0, 0);
+    if (!st)
+        st = hc(VIREO_HC_CREATE_EC, SEL_SERVER(i, 1), SEL_SERVER(i, 0),
+                (uint64_t)EVENT_BASE(i) << 16, SERVER_UTCB, SERVER_STACK_TOP - 8, 0);
+    if (!st)
+        st = hc(VIREO_HC_CREATE_PT, SEL_SERVER(i, 2), VIREO_SEL_SELF_PD, SEL_SERVER(i, 1), 0,
+                s->entry, 0);
+    if (!st)
+        st = hc(VIREO_HC_PT_CTRL, SEL_SERVER(i, 2), 0, 0, 0, 0, 0);
+    return st;
+}
+
+static void parse_module(unsigned m)
+{
+    struct server *s = &servers[server_count];
+    const char *cmd = hip->modules[m].cmdline;
+    unsigned n = 0;
+    while (cmd[n] && cmd[n] != ' ' && n < sizeof(s->name) - 1) {
+        s->name[n] = cmd[n];
+        n++;
+    }
+    for (const char *p = cmd; *p; p++) {
+        if (strncmp(p, IO_ARG, strlen(IO_ARG)) == 0) {
+            for (p += strlen(IO_ARG); (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'); p++)
+                s->io_base = s->io_base * 16 + (unsigned)(*p <= '9' ? *p - '0' : *p - 'a' + 10);
+            s->io_order = 3;            /* a UART's eight registers */
+            break;
+        }
+    }
+    s->module = hip->mem_window + hip->modules[m].start;
+    s->size = hip->modules[m].size;
+    const char *err = elf_load((const void *)s->module, s->size, SERVER_STACK_TOP -
+                               SERVER_STACK_SIZE, keep_segment, s, &s->entry);
+    if (err) {
+        uart_printf("root: module %u '%s' is not a server: %s\n", m, s->name, err);
+        return;
+    }
+    /* One empty call lets the server set itself up (and shows that it runs). */
+    uint64_t st = start_server(server_count);
+    struct vireo_utcb *u = (struct vireo_utcb *)SERVER_UTCB;
+    u->head.untyped = 0;
+    u->head.typed = 0;
+    if (!st)
+        st = vireo_hypercall(VIREO_HC_CALL, SEL_SERVER(server_count, 2), 0, 0, 0).status;
+    uart_printf("root: server %u '%s' %s (status %lu)\n", server_count, s->name,
+                st ? "did not start" : "started", st);
+    if (!st)
+        server_count++;
+}
+
+NORETURN void main(struct vireo_utcb *utcb, const struct vireo_hip *h);
+NORETURN void main(struct vireo_utcb *utcb, const struct vireo_hip *h)
+{
+    hip = h;
+    uart_printf("root: running in ring 3, UTCB at %p\n", (void *)utcb);
+    if (hip->magic != VIREO_HIP_MAGIC) {
+        uart_printf("root: no hypervisor information page\n");
+        for (;;)
+            __asm__ volatile("pause");
+    }
+    uint64_t st = hc(VIREO_HC_CREATE_EC, SEL_PAGER, VIREO_SEL_SELF_PD, 0, PAGER_UTCB,
+                     (uint64_t)&pager_stack[STACK_WORDS - 1], 0);
+    if (st)
+        uart_printf("root: cannot create the pager: status %lu\n", st);
+    for (unsigned m = 1; m < hip->module_count && server_count < MAX_SERVERS && !st; m++)
+        parse_module(m);
+    console_up = server_count && !strcmp(servers[0].name, "console");
     uint64_t ram = 0;
     for (unsigned i = 0; i < hip->mem_count; i++)
         ram += hip->mem[i].size;
-    uart_printf("root: %u CPU(s), TSC %lu kHz; %lu MiB of RAM in %u range(s); the "
-                "hypervisor keeps %lu MiB\n", hip->cpu_count, hip->tsc_khz, ram / MIB,
-                hip->mem_count, hip->kernel_free_pages * 4096 / MIB);
-    for (unsigned i = 0; i < hip->module_count; i++) {
-        const uint8_t *m = (const uint8_t *)(hip->mem_window + hip->modules[i].start);
-        uart_printf("root: module %u '%s', %lu bytes, starts with %02x %c%c%c\n", i,
-                    hip->modules[i].cmdline, hip->modules[i].size, m[0], m[1], m[2], m[3]);
-    }
-}
-
-NORETURN void main(struct vireo_utcb *utcb, const struct vireo_hip *hip);
-NORETURN void main(struct vireo_utcb *utcb, const struct vireo_hip *hip)
-{
-    uart_printf("root: running in ring 3, UTCB at %p\n", (void *)utcb);
-    if (hip->magic == VIREO_HIP_MAGIC)
-        show_resources(hip);
-    else
-        uart_printf("root: no hypervisor information page\n");
+    say("root: %u CPU(s), TSC %lu kHz; %lu MiB of RAM in %u range(s); the hypervisor keeps "
+        "%lu MiB\n", hip->cpu_count, hip->tsc_khz, ram / MIB, hip->mem_count,
+        (uint64_t)(hip->kernel_free_pages * PAGE / MIB));
+    const uint8_t *img = (const uint8_t *)(hip->mem_window + hip->modules[0].start);
+    say("root: module 0 '%s', %lu bytes, starts with %02x %c%c%c\n", hip->modules[0].cmdline,
+        hip->modules[0].size, img[0], img[1], img[2], img[3]);
     struct vireo_hc_result r = vireo_hypercall(SPARE_HYPERCALL, 0, 0, 0, 0);
-    uart_printf("root: spare hypercall %u returned status %lu (%s)\n", SPARE_HYPERCALL,
-                r.status, r.status == VIREO_BAD_HYP ? "BAD_HYP, as it should" : "WRONG");
-    uart_printf("root: ready\n");
+    say("root: spare hypercall %u returned status %lu (%s)\n", SPARE_HYPERCALL, r.status,
+        r.status == VIREO_BAD_HYP ? "BAD_HYP, as it should" : "WRONG");
+    say("root: ready%s\n", console_up ? " (printing through the console server)" : "");
     for (;;)
         __asm__ volatile("pause");
 }

@@ -37,10 +37,13 @@ run_boot_tests() {
     local bad=(--fail "VIREO PANIC|CPUs up")
 
     # QEMU TCG: no VMX, so each CPU must come up and say why VMX is off; then the root
-    # server runs in ring 3, reads its own image through its memory window, and sees an
+    # server runs in ring 3, starts the console server (paging it in from its module),
+    # prints through it, reads its own image through its memory window, and sees an
     # unused hypercall number refused.
     local root_ok=(--count "spare hypercall 15 returned status 3 \(BAD_HYP" 1
-                   --count "root: module 0 'root', [0-9]+ bytes, starts with 7f ELF" 1)
+                   --count "root: module 0 'root', [0-9]+ bytes, starts with 7f ELF" 1
+                   --count "root: server 0 'console' started" 1
+                   --count "root: ready \(printing through the console server\)" 1)
     boot_test qemu-1cpu "${qemu[@]}" --smp 1 --iso "$b/vireo.iso" --pass "root: ready" \
         --count "vireo: 1 of 1 CPUs up" 1 "${root_ok[@]}" \
         --count "cpu[0-9]+: online" 1 --count "cpu[0-9]+: no VMX" 1
@@ -67,6 +70,12 @@ run_boot_tests() {
     boot_test qemu-fault "${qemu[@]}" --fail "VIREO PANIC|vireo: halted" --smp 2 \
         --iso "$b/fault.iso" --pass "vireo: killed fault" \
         --count "killed fault on cpu0: #PF page fault at rip 0x4.*cr2 0xffffffff80200000" 1
+
+    # A server that faults is ended by the root server (its pager) alone: the caller gets
+    # ABORTED and the console server and the root run on.
+    boot_test qemu-server-fault "${qemu[@]}" --smp 2 --iso "$b/server-fault.iso" \
+        --pass "root: ready" --count "root: killed fault: exception 13 at rip 0x4" 1 \
+        --count "root: server 1 'fault' did not start \(status 2\)" 1
 
     # Exception portals: a thread's page fault goes to a handler that maps memory by
     # replying with a delegation; a second fault makes the handler revoke the thread.

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: MIT */
+/* Vireo user environment: where things are in every server's address space. */
+#pragma once
+
+#define SERVER_UTCB 0x00007ffffffff000ull       /* the server's (first) EC */
+#define SERVER_STACK_TOP 0x00007fffffff0000ull
+#define SERVER_STACK_SIZE 0x10000ull             /* paged in on demand */
+
+/* Console protocol: a call carries words[0] = byte count, then the bytes from words[1].
+   Each caller (portal id) has its own line buffer: lines never interleave. */
+#define CONSOLE_BYTES_MAX ((VIREO_UTCB_WORDS - 1) * 8)
