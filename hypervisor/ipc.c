@@ -142,8 +142,11 @@ static NORETURN void enter_handler(struct ec *ec, struct pt *pt)
     struct ec *h = pt->ec;
     h->caller = ec;
     ec->callee = h;
-    h->regs = (struct regs){ .rip = pt->ip, .rsp = h->sp, .rdi = pt->id,
-                             .rflags = RFLAGS_HANDLER };
+    /* The other registers still hold the handler's own values from its last reply. */
+    h->regs.rip = pt->ip;
+    h->regs.rsp = h->sp;
+    h->regs.rdi = pt->id;
+    h->regs.rflags = RFLAGS_HANDLER;
     switch_to(h);
 }
 
