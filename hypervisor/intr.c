@@ -5,6 +5,7 @@
 #include "intr.h"
 #include "lapic.h"
 #include "sched.h"
+#include "sm.h"
 #include "syscall.h"
 #include "x86.h"
 
@@ -89,7 +90,10 @@ void intr_entry(struct frame *f)
                         exception_names[f->vector], f->rip, f->error, read_cr2());
     }
     irq_handler h = irq_handlers[f->vector & 0xff];
-    (h ? h : unexpected)(f);
+    if (f->vector >= VEC_GSI_BASE && f->vector < VEC_GSI_END)
+        sm_gsi_interrupt((unsigned)f->vector);
+    else
+        (h ? h : unexpected)(f);
     if (c->current && c->current->dead)
         ec_end_current();
     if (c->need_resched) {

@@ -14,6 +14,8 @@ enum vector {
     VEC_TIMER = 0x20,
     VEC_RESCHED = 0x21,         /* IPI: another CPU made an SC of this one ready */
     VEC_TLB_FLUSH = 0x22,       /* IPI: drop user TLB entries (tlb_shootdown) */
+    VEC_GSI_BASE = 0x40,        /* GSI n arrives as VEC_GSI_BASE + n (assign_gsi) */
+    VEC_GSI_END = 0xf0,
     VEC_PIC_BASE = 0x30,        /* masked i8259s; IRQ 7 and 15 may still be spurious */
     VEC_PIC_SPURIOUS1 = VEC_PIC_BASE + 7,
     VEC_PIC_SPURIOUS2 = VEC_PIC_BASE + 15,

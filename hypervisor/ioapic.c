@@ -11,6 +11,23 @@
 #define IOAPICVER 0x01
 #define IOREDTBL(pin) (0x10 + 2 * (pin))
 #define REDIR_MASKED (1u << 16)
+#define REDIR_LEVEL (1u << 15)
+#define REDIR_ACTIVE_LOW (1u << 13)
+#define REDIR_DEST_SHIFT 24             /* high dword: physical APIC id */
+#define ISA_IRQS 16
+#define MPS_POLARITY_MASK 0x3           /* ACPI 6.5 table 5.50: MPS INTI flags */
+#define MPS_POLARITY_LOW 0x3
+#define MPS_TRIGGER_SHIFT 2
+#define MPS_TRIGGER_LEVEL 0x3
+
+struct ioapic {
+    volatile uint32_t *base;
+    uint32_t gsi_base, pins;
+};
+
+static struct ioapic ioapics[ACPI_MAX_IOAPICS];
+static unsigned ioapic_count;
+static const struct acpi_madt *madt_info;
 #define VER_MAX_ENTRY_SHIFT 16
 
 /* i8259A datasheet: ICW1-ICW4, then OCW1 masks every line. */
@@ -54,12 +71,14 @@ static void i8259_disable(void)
 
 void ioapic_init(const struct acpi_madt *madt)
 {
+    madt_info = madt;
     if (madt->pcat_compat)
         i8259_disable();
     for (unsigned i = 0; i < madt->ioapic_count; i++) {
         const struct acpi_ioapic *io = &madt->ioapics[i];
         volatile uint32_t *base = paging_map_mmio(io->addr, 0x20);
         uint32_t pins = ((ioapic_read(base, IOAPICVER) >> VER_MAX_ENTRY_SHIFT) & 0xff) + 1;
+        ioapics[ioapic_count++] = (struct ioapic){ base, io->gsi_base, pins };
         for (uint32_t pin = 0; pin < pins; pin++) {
             ioapic_write(base, IOREDTBL(pin), REDIR_MASKED);
             ioapic_write(base, IOREDTBL(pin) + 1, 0);
@@ -67,4 +86,49 @@ void ioapic_init(const struct acpi_madt *madt)
         kprintf("ioapic%u: id %u at 0x%x, GSIs %u-%u, all pins masked\n", i, io->id,
                 io->addr, io->gsi_base, io->gsi_base + pins - 1);
     }
+}
+
+static struct ioapic *find(uint32_t gsi)
+{
+    for (unsigned i = 0; i < ioapic_count; i++)
+        if (gsi >= ioapics[i].gsi_base && gsi - ioapics[i].gsi_base < ioapics[i].pins)
+            return &ioapics[i];
+    return NULL;
+}
+
+bool ioapic_has_gsi(uint32_t gsi) { return find(gsi) != NULL; }
+
+/* ISA interrupts are edge-triggered and active high unless the MADT overrides them;
+   the rest (PCI) are level-triggered and active low (ACPI 6.5 5.2.12.5). */
+static uint32_t polarity_trigger(uint32_t gsi)
+{
+    uint32_t bits = gsi < ISA_IRQS ? 0 : REDIR_LEVEL | REDIR_ACTIVE_LOW;
+    for (unsigned i = 0; madt_info && i < madt_info->override_count; i++) {
+        const struct acpi_override *o = &madt_info->overrides[i];
+        if (o->gsi != gsi)
+            continue;
+        if ((o->flags & MPS_POLARITY_MASK) == MPS_POLARITY_LOW)
+            bits |= REDIR_ACTIVE_LOW;
+        if ((o->flags >> MPS_TRIGGER_SHIFT & MPS_POLARITY_MASK) == MPS_TRIGGER_LEVEL)
+            bits |= REDIR_LEVEL;
+    }
+    return bits;
+}
+
+void ioapic_route(uint32_t gsi, uint32_t apic_id, uint8_t vector)
+{
+    struct ioapic *io = find(gsi);
+    if (!io)
+        return;
+    uint32_t pin = gsi - io->gsi_base;
+    ioapic_write(io->base, IOREDTBL(pin), REDIR_MASKED);
+    ioapic_write(io->base, IOREDTBL(pin) + 1, apic_id << REDIR_DEST_SHIFT);
+    ioapic_write(io->base, IOREDTBL(pin), polarity_trigger(gsi) | vector);
+}
+
+void ioapic_mask(uint32_t gsi)
+{
+    struct ioapic *io = find(gsi);
+    if (io)
+        ioapic_write(io->base, IOREDTBL(gsi - io->gsi_base), REDIR_MASKED);
 }

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* Vireo: counting semaphores with a FIFO of blocked ECs. */
 #include <vireo/status.h>
+#include "cpu.h"
 #include "ec.h"
+#include "ioapic.h"
+#include "lapic.h"
 #include "sched.h"
 #include "slab.h"
 #include "sm.h"
 
 static struct slab_cache sm_cache = SLAB_CACHE(sizeof(struct sm));
+static struct sm *gsi_sm[GSI_COUNT];   /* no reference: sm_destroy unroutes */
 
 struct sm *sm_create(uint64_t count)
 {
@@ -22,6 +26,12 @@ struct sm *sm_create(uint64_t count)
 void sm_destroy(struct kobj *o)
 {
     struct sm *sm = (struct sm *)o;
+    for (uint32_t gsi = 0; gsi < GSI_COUNT; gsi++) {
+        if (gsi_sm[gsi] == sm) {
+            ioapic_mask(gsi);
+            gsi_sm[gsi] = NULL;
+        }
+    }
     while (sm->waiters) {
         struct ec *ec = sm->waiters;
         sm_dequeue(sm, ec);
@@ -76,4 +86,20 @@ bool sm_try_down(struct sm *sm, bool zero)
         return false;
     sm->count = zero ? 0 : sm->count - 1;
     return true;
+}
+
+void sm_assign_gsi(struct sm *sm, uint32_t gsi, unsigned cpu)
+{
+    gsi_sm[gsi] = sm;
+    ioapic_route(gsi, cpus[cpu].apic_id, (uint8_t)(VEC_GSI_BASE + gsi));
+}
+
+/* Edge semantics: a level-triggered source that stays asserted interrupts again after
+   the EOI, until its driver quiets the device. */
+void sm_gsi_interrupt(unsigned vector)
+{
+    struct sm *sm = gsi_sm[vector - VEC_GSI_BASE];
+    lapic_eoi();
+    if (sm)
+        sm_up(sm);
 }

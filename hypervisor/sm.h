@@ -2,6 +2,7 @@
 /* Vireo: counting semaphores; interrupts arrive as ups. */
 #pragma once
 #include <stdint.h>
+#include "intr.h"
 #include "kobj.h"
 
 struct ec;
@@ -20,3 +21,7 @@ bool sm_try_down(struct sm *sm, bool zero);
 void sm_enqueue(struct sm *sm, struct ec *ec);
 /* Removes a waiter (timeout or death). */
 void sm_dequeue(struct sm *sm, struct ec *ec);
+#define GSI_COUNT (VEC_GSI_END - VEC_GSI_BASE)
+/* Routes interrupt `gsi` to `sm` on `cpu`; each interrupt is one up. */
+void sm_assign_gsi(struct sm *sm, uint32_t gsi, unsigned cpu);
+void sm_gsi_interrupt(unsigned vector);

@@ -5,6 +5,7 @@
 #include "capspace.h"
 #include "cpu.h"
 #include "ec.h"
+#include "ioapic.h"
 #include "memory.h"
 #include "paging.h"
 #include "pd.h"
@@ -18,6 +19,8 @@
 #define HC_MASK ((1u << VIREO_HC_NUMBER_BITS) - 1)
 #define HC_FLAGS(r) ((r)->rax >> VIREO_HC_FLAGS_SHIFT & 0xf)
 #define NAME_WORDS (PD_NAME_MAX / 8)
+/* Shorter quanta would end before the exit path reaches ring 3 (Bochs: 10 ticks/us). */
+#define MIN_QUANTUM_US 100
 
 typedef NORETURN void (*hypercall_fn)(struct ec *ec, struct regs *r);
 
@@ -100,6 +103,8 @@ static NORETURN void sys_create_ec(struct ec *ec, struct regs *r)
     uint64_t cpu = r->rdx & ((1u << VIREO_EC_CPU_BITS) - 1), utcb = r->r8;
     if (!pd)
         finish(ec, VIREO_BAD_CAP);
+    if (HC_FLAGS(r) & VIREO_HC_FLAG_EC_VCPU)
+        finish(ec, VIREO_BAD_FTR);      /* vCPUs come with the VT-x work */
     if (cpu >= cpu_count || !cpus[cpu].online)
         finish(ec, VIREO_BAD_CPU);
     if (!utcb || !IS_ALIGNED(utcb, PAGE_SIZE) || utcb >= USER_LIMIT ||
@@ -122,7 +127,8 @@ static NORETURN void sys_create_sc(struct ec *ec, struct regs *r)
     uint64_t prio = r->r8 & 0xff, quantum = r->r8 >> 12;
     if (!object(ec, r->rsi, KOBJ_PD, VIREO_PD_CREATE_SC) || !e)
         finish(ec, VIREO_BAD_CAP);
-    if (!e->global || e->sc || e->dead || !prio || !quantum || quantum > UINT32_MAX)
+    if (!e->global || e->sc || e->dead || !prio || quantum < MIN_QUANTUM_US ||
+        quantum > UINT32_MAX)
         finish(ec, VIREO_BAD_PAR);
     enum vireo_status st = dst_free(ec, r->rdi);
     if (st)
@@ -243,9 +249,15 @@ static NORETURN void sys_ec_ctrl(struct ec *ec, struct regs *r)
 
 static NORETURN void sys_assign_gsi(struct ec *ec, struct regs *r)
 {
-    if (!object(ec, r->rdi, KOBJ_SM, VIREO_SM_ASSIGN))
+    struct sm *sm = (struct sm *)object(ec, r->rdi, KOBJ_SM, VIREO_SM_ASSIGN);
+    if (!sm)
         finish(ec, VIREO_BAD_CAP);
-    finish(ec, VIREO_BAD_FTR);          /* interrupt routing: not yet */
+    if (r->rsi >= GSI_COUNT || !ioapic_has_gsi((uint32_t)r->rsi))
+        finish(ec, VIREO_BAD_DEV);
+    if (r->rdx >= cpu_count || !cpus[r->rdx].online)
+        finish(ec, VIREO_BAD_CPU);
+    sm_assign_gsi(sm, (uint32_t)r->rsi, (unsigned)r->rdx);
+    finish(ec, VIREO_SUCCESS);
 }
 
 static NORETURN void sys_bad_hypercall(struct ec *ec, struct regs *r)

@@ -42,7 +42,7 @@ enum vireo_hypercall {
  *   (create_ec's RSP) with RDI = the portal id (pt_ctrl) and its UTCB holding the
  *   message; the caller's time (SC) runs the handler. BAD_CAP: not a portal or no
  *   VIREO_PT_CALL right. TIMEOUT (with VIREO_HC_FLAG_NONBLOCK): handler busy. ABORTED:
- *   the handler died or its portal went away during the call.
+ *   the handler died during the call (revoking the portal only stops later calls).
  * reply(): sends the handler's UTCB message back to its caller; does not return. Typed
  *   items in the reply delegate capabilities into the caller's receive window.
  * create_pd(RDI dst, RSI pd, RDX crd): a new protection domain. Its name (for messages)
@@ -79,8 +79,10 @@ enum vireo_hypercall {
  * sm_ctrl(RDI sm, RSI deadline): up (VIREO_SM_UP), or with flag VIREO_HC_FLAG_SM_DOWN
  *   down, blocking until a count is available or the TSC reaches `deadline` (0: no
  *   deadline) -> TIMEOUT.
- * assign_gsi(RDI sm, RSI gsi, RDX cpu): routes the interrupt to the semaphore (each
- *   interrupt is one up).
+ * assign_gsi(RDI sm, RSI gsi, RDX cpu): routes the interrupt to the semaphore on cpu
+ *   (each interrupt is one up; ISA GSIs edge-triggered unless the MADT says otherwise).
+ *   BAD_DEV: no I/O APIC pin for that GSI (or beyond 175); BAD_CPU: no such CPU.
+ *   create_ec with VIREO_HC_FLAG_EC_VCPU: BAD_FTR until vCPUs exist.
  */
 #define VIREO_PRIO_MAX 255
 #define VIREO_EC_CPU_BITS 16

@@ -9,9 +9,17 @@
 #define HANDLER_UTCB 0x20000000ull
 #define SEL_HANDLER (VIREO_SEL_FIRST_FREE + 0)
 #define SEL_PORTAL (VIREO_SEL_FIRST_FREE + 1)
+#define SEL_PING (VIREO_SEL_FIRST_FREE + 2)
+#define SEL_PONG (VIREO_SEL_FIRST_FREE + 3)
+#define SEL_PARTNER (VIREO_SEL_FIRST_FREE + 4)
+#define SEL_PARTNER_SC (VIREO_SEL_FIRST_FREE + 5)
+#define PARTNER_UTCB 0x20001000ull
+#define XCPU_ROUNDS 200
+#define SM_DOWN (VIREO_HC_SM_CTRL | VIREO_HC_FLAG_SM_DOWN << VIREO_HC_FLAGS_SHIFT)
 #define STACK_WORDS 1024
 
 static uint64_t handler_stack[STACK_WORDS] __attribute__((aligned(16)));
+static uint64_t partner_stack[STACK_WORDS] __attribute__((aligned(16)));
 
 static inline uint64_t rdtsc(void)
 {
@@ -27,6 +35,44 @@ static NORETURN void handler(uint64_t id)
     ((struct vireo_utcb *)HANDLER_UTCB)->head.untyped = 0;
     vireo_hypercall(VIREO_HC_REPLY, 0, 0, 0, 0);
     __builtin_unreachable();
+}
+
+/* On CPU 1: answers every ping with a pong. */
+static NORETURN void partner(struct vireo_utcb *utcb)
+{
+    (void)utcb;
+    for (;;) {
+        vireo_hypercall(SM_DOWN, SEL_PING, 0, 0, 0);
+        vireo_hypercall(VIREO_HC_SM_CTRL, SEL_PONG, 0, 0, 0);
+    }
+}
+
+/* Semaphore ping-pong with a thread on another CPU: each leg is a remote wake-up. */
+static void bench_xcpu(void)
+{
+    uint64_t st = vireo_hc6(VIREO_HC_CREATE_SM, SEL_PING, VIREO_SEL_SELF_PD, 0, 0, 0, 0).status;
+    if (!st)
+        st = vireo_hc6(VIREO_HC_CREATE_SM, SEL_PONG, VIREO_SEL_SELF_PD, 0, 0, 0, 0).status;
+    if (!st)
+        st = vireo_hc6(VIREO_HC_CREATE_EC | VIREO_HC_FLAG_EC_GLOBAL << VIREO_HC_FLAGS_SHIFT,
+                       SEL_PARTNER, VIREO_SEL_SELF_PD, 1, PARTNER_UTCB,
+                       (uint64_t)&partner_stack[STACK_WORDS - 1], (uint64_t)partner).status;
+    if (!st)
+        st = vireo_hc6(VIREO_HC_CREATE_SC, SEL_PARTNER_SC, VIREO_SEL_SELF_PD, SEL_PARTNER,
+                       VIREO_QPD(VIREO_PRIO_MAX / 2, 10000), 0, 0).status;
+    if (st) {
+        uart_printf("bench: no partner on CPU 1 (status %lu): one CPU only?\n", st);
+        return;
+    }
+    uint64_t total = 0;
+    for (unsigned i = 0; i < WARMUP + XCPU_ROUNDS; i++) {
+        uint64_t t0 = rdtsc();
+        vireo_hypercall(VIREO_HC_SM_CTRL, SEL_PING, 0, 0, 0);
+        st = vireo_hypercall(SM_DOWN, SEL_PONG, 0, 0, 0).status;
+        if (i >= WARMUP)
+            total += rdtsc() - t0;
+    }
+    uart_printf("ipc_roundtrip_xcpu_ticks %lu\n", total / XCPU_ROUNDS);
 }
 
 NORETURN void main(struct vireo_utcb *utcb);
@@ -55,6 +101,7 @@ NORETURN void main(struct vireo_utcb *utcb)
     else
         uart_printf("ipc_roundtrip_ticks %lu\nipc_roundtrip_best_ticks %lu\n", total / ROUNDS,
                     best);
+    bench_xcpu();
     uart_printf("bench: done\n");
     for (;;)
         __asm__ volatile("pause");

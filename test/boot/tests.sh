@@ -11,6 +11,9 @@ set -euo pipefail
 boot_root=$(cd "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/../.." && pwd)
 BOOT_PASSED=0
 BOOT_FAILED=0
+# The in-system test server's own cases (PASS:/FAIL: CAP0001 ...), from its boot logs.
+INSYSTEM_PASSED=0
+INSYSTEM_FAILED=0
 BOOT_FILTER=${BOOT_FILTER:-}
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then BOOT_FILTER=${1:-$BOOT_FILTER}; fi
 
@@ -26,6 +29,18 @@ boot_test() {
     else
         BOOT_FAILED=$((BOOT_FAILED + 1))
     fi
+}
+
+# count_insystem NAME: adds the test server's PASS/FAIL lines in NAME's log to the tallies.
+count_insystem() {
+    local log=$boot_root/build/test-logs/$1.log p=0 f=0
+    if [[ -n $BOOT_FILTER ]] && ! grep -qE -e "$BOOT_FILTER" <<<"$1"; then return 0; fi
+    if [[ -f $log ]]; then
+        p=$(tr -d '\r' <"$log" | grep -cE '^PASS: [A-Z]+[0-9]{4} ' || true)
+        f=$(tr -d '\r' <"$log" | grep -cE '^FAIL: [A-Z]+[0-9]{4} ' || true)
+    fi
+    INSYSTEM_PASSED=$((INSYSTEM_PASSED + p))
+    INSYSTEM_FAILED=$((INSYSTEM_FAILED + f))
 }
 
 run_boot_tests() {
@@ -83,6 +98,15 @@ run_boot_tests() {
                  --count "fault 2 at 0x40002000 .*worker revoked \(0, 0\)" 1)
     boot_test qemu-pager "${qemu[@]}" --smp 2 --iso "$b/pager.iso" "${pager[@]}"
     boot_test bochs-pager "${bochs[@]}" --smp 2 --iso "$b/pager.iso" "${pager[@]}"
+
+    # The in-system test server (servers/test) as the root server: every hypercall, with
+    # hostile arguments and a random storm; one PASS/FAIL line per test, then a summary.
+    local hypercalls=(--pass "test server: [0-9]+ passed, 0 failed" --fail
+        "VIREO PANIC|vireo: halted|vireo: killed|test server: [0-9]+ passed, [1-9]")
+    boot_test qemu-hypercalls "${qemu[@]}" --smp 2 --iso "$b/test.iso" "${hypercalls[@]}"
+    count_insystem qemu-hypercalls
+    boot_test bochs-hypercalls "${bochs[@]}" --smp 2 --iso "$b/test.iso" "${hypercalls[@]}"
+    count_insystem bochs-hypercalls
 
     # Bochs emulates VT-x: every CPU must also enter VMX root mode.
     boot_test bochs-1cpu "${bochs[@]}" --smp 1 --iso "$b/vireo.iso" --pass "root: ready" \
