@@ -50,6 +50,10 @@ static struct vireo_typed_item delegate(struct ec *from, struct ec *to,
 static void transfer(struct ec *from, struct ec *to)
 {
     struct vireo_utcb *s = from->utcb, *d = to->utcb;
+    if (!s->head.untyped && !s->head.typed && !to->in_exception) {
+        d->head.untyped = d->head.typed = 0;    /* the common empty message */
+        return;
+    }
     unsigned untyped = MIN(s->head.untyped, VIREO_UTCB_WORDS);
     unsigned typed = MIN(s->head.typed, (unsigned)(VIREO_UTCB_WORDS - untyped) / 2);
     for (unsigned i = 0; i < typed; i++) {

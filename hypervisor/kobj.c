@@ -17,13 +17,13 @@ static const kobj_free_fn destructors[KOBJ_SM + 1] = {
 };
 
 static struct spinlock zombie_lock;
-static struct kobj *zombies;
+struct kobj *kobj_zombies;
 
 void kobj_destroy(struct kobj *o)
 {
     spin_lock(&zombie_lock);
-    o->zombie_next = zombies;
-    zombies = o;
+    o->zombie_next = kobj_zombies;
+    kobj_zombies = o;
     spin_unlock(&zombie_lock);
 }
 
@@ -31,9 +31,9 @@ void kobj_reap(void)
 {
     for (;;) {
         spin_lock(&zombie_lock);
-        struct kobj *o = zombies;
+        struct kobj *o = kobj_zombies;
         if (o)
-            zombies = o->zombie_next;
+            kobj_zombies = o->zombie_next;
         spin_unlock(&zombie_lock);
         if (!o)
             return;

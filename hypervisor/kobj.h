@@ -27,3 +27,9 @@ static inline void kobj_get(struct kobj *o) { o->refs++; }
 void kobj_destroy(struct kobj *o);
 /* Frees every queued object (per type); called where no capability walk is in progress. */
 void kobj_reap(void);
+extern struct kobj *kobj_zombies;
+static inline void kobj_reap_any(void)
+{
+    if (__atomic_load_n(&kobj_zombies, __ATOMIC_RELAXED))
+        kobj_reap();
+}

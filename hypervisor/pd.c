@@ -188,12 +188,6 @@ void pd_allow_io(struct pd *pd, uint32_t first, uint32_t count, bool allow)
     }
 }
 
-void pd_activate(struct pd *pd)
-{
-    uint64_t root = pd ? pd->root : paging_kernel_root();
-    if (read_cr3() != root)
-        write_cr3(root);
-}
 
 void pd_unmap(struct pd *pd, uint64_t va, uint64_t size)
 {

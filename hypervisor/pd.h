@@ -6,6 +6,8 @@
 #include <vireo/crd.h>
 #include "kobj.h"
 #include "memdb.h"
+#include "paging.h"
+#include "x86.h"
 
 struct cpu;
 
@@ -38,6 +40,12 @@ static inline struct resspace *pd_space(struct pd *pd, unsigned crd_kind)
     return crd_kind == VIREO_CRD_MEM ? &pd->mem : &pd->io;
 }
 void pd_allow_io(struct pd *pd, uint32_t first, uint32_t count, bool allow);
-void pd_activate(struct pd *pd);
+/* Switches to the PD's address space (NULL: the kernel's own) unless it is current. */
+static inline void pd_activate(struct pd *pd)
+{
+    uint64_t root = pd ? pd->root : paging_kernel_root();
+    if (read_cr3() != root)
+        write_cr3(root);
+}
 /* The TSS this CPU uses from now on: in the TSS area, followed by the I/O bitmap. */
 void cpu_move_tss(struct cpu *c);

@@ -155,7 +155,7 @@ NORETURN void resume(struct ec *ec)
     pd_activate(ec->pd);
     arm_timer(c);
     r->rflags = (r->rflags & RFLAGS_USER_MASK) | RFLAGS_USER_FIXED;
-    kobj_reap();
+    kobj_reap_any();
     kernel_unlock();
     /* SYSRET to a non-canonical RIP would fault in ring 0 on the user's stack. */
     if (ec->iret || r->rip >= CANONICAL_LIMIT) {
@@ -176,7 +176,7 @@ NORETURN void schedule(void)
     c->sc_current = sc;
     if (!sc) {
         arm_timer(c);
-        kobj_reap();
+        kobj_reap_any();
         kernel_unlock();
         cpu_idle();
     }

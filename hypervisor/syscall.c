@@ -34,7 +34,7 @@ static NORETURN void finish(struct ec *ec, enum vireo_status status)
         sc_ready(sc);
         schedule();
     }
-    kobj_reap();
+    kobj_reap_any();
     kernel_unlock();
     if (ec->regs.rip >= CANONICAL_LIMIT)    /* SYSCALL ended just below the hole */
         ret_user_iret(&ec->regs);

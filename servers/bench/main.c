@@ -47,6 +47,19 @@ static NORETURN void partner(struct vireo_utcb *utcb)
     }
 }
 
+/* The bare kernel entry and exit: an unused hypercall number (BAD_HYP). */
+static void bench_null(void)
+{
+    uint64_t total = 0;
+    for (unsigned i = 0; i < WARMUP + ROUNDS; i++) {
+        uint64_t t0 = rdtsc();
+        vireo_hypercall(VIREO_HC_COUNT, 0, 0, 0, 0);
+        if (i >= WARMUP)
+            total += rdtsc() - t0;
+    }
+    uart_printf("syscall_null_ticks %lu\n", total / ROUNDS);
+}
+
 /* Semaphore ping-pong with a thread on another CPU: each leg is a remote wake-up. */
 static void bench_xcpu(void)
 {
@@ -101,6 +114,7 @@ NORETURN void main(struct vireo_utcb *utcb)
     else
         uart_printf("ipc_roundtrip_ticks %lu\nipc_roundtrip_best_ticks %lu\n", total / ROUNDS,
                     best);
+    bench_null();
     bench_xcpu();
     uart_printf("bench: done\n");
     for (;;)
