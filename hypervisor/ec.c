@@ -59,17 +59,22 @@ static void ec_detach(struct ec *ec)
 {
     if (ec->blocked_sm)
         sm_dequeue(ec->blocked_sm, ec);
-    if (ec->callee) {
-        remove_waiter(&ec->callee->waiters, &ec->callee->waiters_tail, ec);
-        if (ec->callee->caller == ec)
-            ec->callee->caller = NULL;
-        ec->callee = NULL;
-    }
-    if (ec->caller) {
-        struct ec *caller = ec->caller;
+    struct ec *caller = ec->caller, *callee = ec->callee;
+    if (caller) {                       /* an exception just faults again instead */
         caller->callee = NULL;
+        if (!caller->in_exception)
+            caller->regs.rax = VIREO_ABORTED;
         ec->caller = NULL;
-        caller->regs.rax = VIREO_ABORTED;
+    }
+    if (callee) {
+        remove_waiter(&callee->waiters, &callee->waiters_tail, ec);
+        if (callee->caller == ec) {     /* it runs on: the chain's time goes on to it */
+            callee->caller = caller;
+            callee->orphan = caller != NULL;
+            if (caller)
+                caller->callee = callee;
+        }
+        ec->callee = NULL;
     }
     while (ec->waiters) {               /* callers queued for this handler retry */
         struct ec *w = ec->waiters;

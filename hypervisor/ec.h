@@ -27,6 +27,8 @@ struct ec {
     bool global;                /* has its own SC; else serves portal calls */
     bool iret;                  /* regs came from an interrupt: RCX/R11 are live */
     bool in_exception;          /* its exception portal's handler is serving it */
+    bool orphan;                /* serving a call whose caller was destroyed: the reply
+                                   returns ABORTED to the caller's caller */
     bool dead;                  /* faulted or destroyed: never runs again */
     bool zombie;                /* destroyed while current on a CPU: freed once it stops */
     uint64_t sp;                /* local EC: stack pointer at each portal entry */

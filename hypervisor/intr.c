@@ -79,7 +79,11 @@ void intr_entry(struct frame *f)
         tlb_flush_interrupt();
         return;
     }
-    if (f->vector < VEC_FIRST_IRQ && !user)
+    /* Not the interrupted EC's doing. Nothing may be touched here: the NMI can arrive
+       while this CPU holds the console lock, or before SYSCALL's SWAPGS. */
+    if (f->vector == VEC_NMI)
+        return;
+    if (f->vector < VEC_FIRST_IRQ && (!user || f->vector == VEC_MACHINE_CHECK))
         panic_frame(f, exception_names[f->vector]);
     kernel_lock();
     struct cpu *c = this_cpu();
@@ -96,6 +100,8 @@ void intr_entry(struct frame *f)
         (h ? h : unexpected)(f);
     if (c->current && c->current->dead)
         ec_end_current();
+    if (user && c->current && !c->sc_current)
+        c->need_resched = true;         /* its SC is gone: nothing pays for it any more */
     if (c->need_resched) {
         if (user && c->current)
             save_user_state(c->current, f);

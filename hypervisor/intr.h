@@ -10,6 +10,7 @@ enum vector {
     VEC_NMI = 2,
     VEC_DOUBLE_FAULT = 8,
     VEC_PAGE_FAULT = 14,
+    VEC_MACHINE_CHECK = 18,
     VEC_FIRST_IRQ = 32,
     VEC_TIMER = 0x20,
     VEC_RESCHED = 0x21,         /* IPI: another CPU made an SC of this one ready */

@@ -210,9 +210,10 @@ NORETURN void sys_reply(struct ec *ec, struct regs *r)
         }
         schedule();
     }
-    if (caller->in_exception)
+    if (caller->in_exception && !ec->orphan)
         state_in(caller, &ec->utcb->vcpu);
-    transfer(ec, caller);
+    if (!ec->orphan)
+        transfer(ec, caller);
     caller->in_exception = false;
     ec->caller = NULL;
     caller->callee = NULL;
@@ -224,7 +225,8 @@ NORETURN void sys_reply(struct ec *ec, struct regs *r)
         next->callee = NULL;
         ec_wake(next, next->regs.rax);
     }
-    if (!caller->iret)
+    if (!caller->iret && !ec->orphan)
         caller->regs.rax = VIREO_SUCCESS;
+    ec->orphan = false;
     switch_to(caller);
 }

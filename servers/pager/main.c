@@ -34,13 +34,15 @@ static NORETURN void pf_handler(uint64_t id)
     uint64_t addr = u->vcpu.qual[1];
     faults++;
     if (faults > 1) {
+        /* Its time is the worker's: once the SC goes, this handler stops too. So print
+           first, and revoke the EC before the SC (which holds the last reference). */
         uint64_t self = VIREO_HC_FLAG_REVOKE_SELF << VIREO_HC_FLAGS_SHIFT;
-        uint64_t a = vireo_hypercall(VIREO_HC_REVOKE | self,
-                                     vireo_crd_make(VIREO_CRD_OBJ, SEL_WORKER_SC, 0, 0), 0, 0, 0).status;
-        uint64_t b = vireo_hypercall(VIREO_HC_REVOKE | self,
-                                     vireo_crd_make(VIREO_CRD_OBJ, SEL_WORKER, 0, 0), 0, 0, 0).status;
-        uart_printf("pager: fault %lu at 0x%lx (rip 0x%lx): worker revoked (%lu, %lu)\n", faults,
-                    addr, u->vcpu.rip, a, b);
+        uart_printf("pager: fault %lu at 0x%lx (rip 0x%lx): revoking the worker\n", faults,
+                    addr, u->vcpu.rip);
+        vireo_hypercall(VIREO_HC_REVOKE | self, vireo_crd_make(VIREO_CRD_OBJ, SEL_WORKER, 0, 0),
+                        0, 0, 0);
+        vireo_hypercall(VIREO_HC_REVOKE | self,
+                        vireo_crd_make(VIREO_CRD_OBJ, SEL_WORKER_SC, 0, 0), 0, 0, 0);
     }
     u->head.untyped = 0;
     u->head.typed = 0;
@@ -87,7 +89,12 @@ NORETURN void main(struct vireo_utcb *utcb, const struct vireo_hip *h)
     if (!st)
         st = vireo_hc6(VIREO_HC_CREATE_SC, SEL_WORKER_SC, VIREO_SEL_SELF_PD, SEL_WORKER,
                        VIREO_QPD(VIREO_PRIO_MAX, 10000), 0, 0).status;
-    uart_printf("pager: set up with status %lu; the worker has come and gone\n", st);
+    uint64_t ec = vireo_hypercall(VIREO_HC_LOOKUP,
+                                  vireo_crd_make(VIREO_CRD_OBJ, SEL_WORKER, 0, 0), 0, 0, 0).out1;
+    uint64_t sc = vireo_hypercall(VIREO_HC_LOOKUP,
+                                  vireo_crd_make(VIREO_CRD_OBJ, SEL_WORKER_SC, 0, 0), 0, 0, 0).out1;
+    uart_printf("pager: set up with status %lu; the worker and its SC %s\n", st,
+                !vireo_crd_kind(ec) && !vireo_crd_kind(sc) ? "are gone" : "are STILL THERE");
     uart_printf("pager: done\n");
     for (;;)
         __asm__ volatile("pause");

@@ -95,7 +95,8 @@ run_boot_tests() {
     # Exception portals: a thread's page fault goes to a handler that maps memory by
     # replying with a delegation; a second fault makes the handler revoke the thread.
     local pager=(--pass "pager: done" --count "worker read 0x5eed5eed after 1 fault\(s\): mapped" 1
-                 --count "fault 2 at 0x40002000 .*worker revoked \(0, 0\)" 1)
+                 --count "fault 2 at 0x40002000 .*revoking the worker" 1
+                 --count "status 0; the worker and its SC are gone" 1)
     boot_test qemu-pager "${qemu[@]}" --smp 2 --iso "$b/pager.iso" "${pager[@]}"
     boot_test bochs-pager "${bochs[@]}" --smp 2 --iso "$b/pager.iso" "${pager[@]}"
 
