@@ -4,21 +4,10 @@
 %include "x86.inc"
 %define MB2_HDR_MAGIC   0xe85250d6
 %define MB2_ARCH_I386   0
-%define MB2_TAG_END     0
 %define MB2_TAG_INFOREQ 1
-%define MB2_TAG_OPTIONAL 1
-%define MB2_INFO_CMDLINE 1
-%define MB2_INFO_MODULE 3
-%define MB2_INFO_MMAP   6
-%define MB2_INFO_ACPI_OLD 14
-%define MB2_INFO_ACPI_NEW 15
-
 %define COM1            0x3f8
-%define CPUID_EXT_LM    (1 << 29)
-%define CPUID_EXT_NX    (1 << 20)
-%define PTE_P_W         0x3
-%define PTE_P_W_PS      0x83
-%define BOOT_STACK_SIZE 16384
+%define PTE_P_W         0x3                 ; present, writable
+%define HALTED          13, 10, "vireo: halted", 13, 10, 0
 
 section .multiboot progbits alloc noexec nowrite align=8
 mb2_header:
@@ -28,16 +17,16 @@ mb2_header:
 .inforeq:                               ; Multiboot2 spec 3.1.4: required tags
     dw MB2_TAG_INFOREQ, 0
     dd .inforeq_end - .inforeq
-    dd MB2_INFO_CMDLINE, MB2_INFO_MODULE, MB2_INFO_MMAP
+    dd 1, 3, 6                          ; spec 3.6: command line, modules, memory map
 .inforeq_end:
     align 8
 .inforeq_acpi:                          ; ACPI copies are optional: we can scan for one
-    dw MB2_TAG_INFOREQ, MB2_TAG_OPTIONAL
+    dw MB2_TAG_INFOREQ, 1               ; flags: 1 = optional
     dd .inforeq_acpi_end - .inforeq_acpi
-    dd MB2_INFO_ACPI_OLD, MB2_INFO_ACPI_NEW
+    dd 14, 15                           ; old (ACPI 1.0) and new RSDP
 .inforeq_acpi_end:
     align 8
-    dw MB2_TAG_END, 0
+    dw 0, 0                             ; end tag
     dd 8
 mb2_header_end:
 
@@ -49,7 +38,7 @@ _start:
     cld
     mov esp, boot_stack_top
     mov edi, eax                        ; multiboot2 magic, checked in C
-    mov esi, ebx                        ; physical address of the boot information
+    mov ebp, ebx                        ; the boot information, kept from CPUID below
 
     ; BIOS and GRUB may leave caches disabled (CD/NW) and NE clear, which VMXON rejects.
     mov eax, cr0
@@ -57,50 +46,35 @@ _start:
     or eax, CR0_NE
     mov cr0, eax
 
+    mov esi, msg_no_long_mode
     mov eax, 0x80000000
     cpuid
     cmp eax, 0x80000001
-    jb .no_long_mode
+    jb early_fail
     mov eax, 0x80000001
     cpuid
-    test edx, CPUID_EXT_LM
-    jz .no_long_mode
-    test edx, CPUID_EXT_NX
-    jz .no_nx
+    test edx, 1 << 29                   ; CPUID.80000001H:EDX.LM
+    jz early_fail
+    mov esi, msg_no_nx
+    test edx, 1 << 20                   ; CPUID.80000001H:EDX.NX
+    jz early_fail
+    mov esi, ebp                        ; physical address of the boot information
 
     ; Boot tables: the first GiB identity-mapped and again at KERNEL_VMA, in 2 MiB pages.
-    mov eax, boot_pdpt_low
-    or eax, PTE_P_W
-    mov [boot_pml4], eax
-    mov eax, boot_pdpt_high
-    or eax, PTE_P_W
-    mov [boot_pml4 + 511 * 8], eax
-    mov eax, boot_pd
-    or eax, PTE_P_W
-    mov [boot_pdpt_low], eax
-    mov [boot_pdpt_high + 510 * 8], eax
-    xor ecx, ecx
-.fill_pd:
-    mov eax, ecx
-    shl eax, 21
-    or eax, PTE_P_W_PS
+    mov dword [boot_pml4], boot_pdpt_low + PTE_P_W
+    mov dword [boot_pml4 + 511 * 8], boot_pdpt_high + PTE_P_W
+    mov dword [boot_pdpt_low], boot_pd + PTE_P_W
+    mov dword [boot_pdpt_high + 510 * 8], boot_pd + PTE_P_W
+    mov ecx, 511
+.fill_pd:                               ; boot_pd[i] = i * 2 MiB, PS (bit 7): a 2 MiB page
+    imul eax, ecx, 1 << 21
+    or eax, PTE_P_W | 0x80
     mov [boot_pd + ecx * 8], eax
-    inc ecx
-    cmp ecx, 512
-    jne .fill_pd
+    dec ecx
+    jns .fill_pd
 
     mov eax, boot_pml4
-    mov cr3, eax
-    mov eax, cr4
-    or eax, CR4_PAE
-    mov cr4, eax
-    mov ecx, MSR_EFER
-    rdmsr
-    or eax, EFER_LME | EFER_NXE
-    wrmsr
-    mov eax, cr0
-    or eax, CR0_PG | CR0_WP | CR0_PE
-    mov cr0, eax
+    ENABLE_LONG_MODE 0, CR0_WP | CR0_PE
     lgdt [boot_gdtr]
     jmp 0x08:.long_mode
 
@@ -116,13 +90,9 @@ bits 64
     mov rax, high_entry
     jmp rax
 
+; Prints [esi] on COM1 and halts; 16550 line status bit 5: transmitter holding register empty.
 bits 32
-.no_long_mode:
-    mov esi, msg_no_long_mode
-    jmp early_fail
-.no_nx:
-    mov esi, msg_no_nx
-early_fail:                             ; print [esi] on COM1 and stop
+early_fail:
     mov dx, COM1 + 5
 .wait:
     in al, dx
@@ -133,22 +103,17 @@ early_fail:                             ; print [esi] on COM1 and stop
     jz .stop
     mov dx, COM1
     out dx, al
-    mov dx, COM1 + 5
-    jmp .wait
+    jmp early_fail
 .stop:
     hlt
     jmp .stop
 
 section .boot.data progbits alloc noexec write align=16
-msg_no_long_mode: db "vireo: error: this CPU has no 64-bit long mode", 13, 10
-                  db "vireo: halted", 13, 10, 0
-msg_no_nx:        db "vireo: error: this CPU has no NX (execute-disable) bit", 13, 10
-                  db "vireo: halted", 13, 10, 0
+msg_no_long_mode: db "vireo: error: this CPU has no 64-bit long mode", HALTED
+msg_no_nx:        db "vireo: error: this CPU has no NX (execute-disable) bit", HALTED
 align 8
-boot_gdt:
-    dq 0
-    dq 0x00209a0000000000               ; 64-bit code
-    dq 0x0000920000000000               ; data
+; Null descriptor, 64-bit code (0x08), data (0x10).
+boot_gdt: dq 0, 0x00209a0000000000, 0x0000920000000000
 boot_gdtr:
     dw boot_gdtr - boot_gdt - 1
     dq boot_gdt
@@ -163,11 +128,9 @@ boot_stack_top:
 
 section .text
 bits 64
-extern kmain
-extern bsp_stacks
-%define KERNEL_STACK_SIZE 16384
+extern kmain, bsp_stacks
 high_entry:
-    mov rsp, bsp_stacks + KERNEL_STACK_SIZE
+    mov rsp, bsp_stacks + 16384         ; top of the BSP's KERNEL_STACK_SIZE (cpu.h) stack
     xor ebp, ebp
     mov edi, edi                        ; upper halves are undefined after the mode switch
     mov esi, esi

@@ -28,18 +28,8 @@ bits 32
     mov ds, ax
     mov es, ax
     mov ss, ax
-    mov eax, cr4
-    or eax, CR4_PAE | CR4_PGE
-    mov cr4, eax
     mov eax, [REL(ap_tramp_cr3)]        ; the kernel's root table lies below 4 GiB
-    mov cr3, eax
-    mov ecx, MSR_EFER
-    rdmsr
-    or eax, EFER_LME | EFER_NXE
-    wrmsr
-    mov eax, cr0
-    or eax, CR0_PG | CR0_WP
-    mov cr0, eax
+    ENABLE_LONG_MODE CR4_PGE, CR0_WP
     jmp 0x18:REL(.long_mode)
 
 bits 64
@@ -56,14 +46,11 @@ bits 64
     hlt
     jmp .hang
 
-; Accessed bits preset: the page is mapped read-only, and loading a descriptor whose
-; Accessed bit is clear makes the CPU write it (SDM Vol. 3A 3.4.5.1).
 align 8
-tramp_gdt:
-    dq 0
-    dq 0x00cf9b000000ffff               ; 32-bit code
-    dq 0x00cf93000000ffff               ; data
-    dq 0x00209b0000000000               ; 64-bit code
+; Null descriptor, 32-bit code (0x08), data (0x10), 64-bit code (0x18). Accessed bits
+; preset: the page is mapped read-only, and loading a descriptor whose Accessed bit is
+; clear makes the CPU write it (SDM Vol. 3A 3.4.5.1).
+tramp_gdt: dq 0, 0x00cf9b000000ffff, 0x00cf93000000ffff, 0x00209b0000000000
 tramp_gdtr:
     dw tramp_gdtr - tramp_gdt - 1
     dd REL(tramp_gdt)

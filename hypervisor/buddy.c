@@ -97,25 +97,19 @@ static void insert_free(struct buddy *b, uint64_t pfn, unsigned order)
 
 uint64_t buddy_state_bytes(uint64_t base, uint64_t limit)
 {
-    uint64_t first;
-    uint64_t last;
-
     /* A base inside the top page has no whole page above it (and ALIGN_UP would wrap). */
     if (base > ALIGN_DOWN(UINT64_MAX, PAGE_SIZE))
         return 0;
-    first = ALIGN_UP(base, PAGE_SIZE) >> PAGE_SHIFT;
-    last = ALIGN_DOWN(limit, PAGE_SIZE) >> PAGE_SHIFT;
+    uint64_t first = ALIGN_UP(base, PAGE_SIZE) >> PAGE_SHIFT;
+    uint64_t last = ALIGN_DOWN(limit, PAGE_SIZE) >> PAGE_SHIFT;
     return last > first ? last - first : 0;
 }
 
 void buddy_init(struct buddy *b, uint64_t base, uint64_t limit, uintptr_t virt_offset,
                 uint8_t *state)
 {
-    memset(b, 0, sizeof(*b));
-    b->base = ALIGN_UP(base, PAGE_SIZE);
-    b->frames = buddy_state_bytes(base, limit);
-    b->virt_offset = virt_offset;
-    b->state = state;
+    *b = (struct buddy){ .base = ALIGN_UP(base, PAGE_SIZE), .virt_offset = virt_offset,
+                         .frames = buddy_state_bytes(base, limit), .state = state };
     if (b->frames)
         memset(state, STATE_NONE, b->frames);
 }
@@ -129,14 +123,11 @@ static uint64_t owner_end(const struct buddy *b, uint64_t pfn)
 {
     for (unsigned order = 0; order <= BUDDY_MAX_ORDER; order++) {
         uint64_t head = ALIGN_DOWN(pfn, order_frames(order));
-        uint8_t s;
 
         if (!pfn_covered(b, head))
             break;
-        s = *state_of(b, head);
-        if (s == STATE_NONE)
-            continue;
-        if (head + order_frames(s & STATE_ORDER_MASK) > pfn)
+        uint8_t s = *state_of(b, head);
+        if (s != STATE_NONE && head + order_frames(s & STATE_ORDER_MASK) > pfn)
             return head + order_frames(s & STATE_ORDER_MASK);
     }
     return 0;
@@ -146,19 +137,16 @@ static uint64_t owner_end(const struct buddy *b, uint64_t pfn)
 static unsigned fitting_order(const struct buddy *b, uint64_t pfn, uint64_t last)
 {
     unsigned order = 0;
-    uint64_t scan;
 
     while (order < BUDDY_MAX_ORDER && IS_ALIGNED(pfn, order_frames(order + 1)) &&
            pfn + order_frames(order + 1) <= last)
         order++;
     /* A head inside the candidate means part of it is owned already: shrink below it. */
-    for (scan = pfn + 1; scan < pfn + order_frames(order); scan++) {
-        if (*state_of(b, scan) == STATE_NONE)
-            continue;
-        while (pfn + order_frames(order) > scan)
-            order--;
-        break;
-    }
+    uint64_t scan = pfn + 1;
+    while (scan < pfn + order_frames(order) && *state_of(b, scan) == STATE_NONE)
+        scan++;
+    while (pfn + order_frames(order) > scan)
+        order--;
     return order;
 }
 
@@ -169,25 +157,21 @@ static unsigned fitting_order(const struct buddy *b, uint64_t pfn, uint64_t last
 void buddy_add_range(struct buddy *b, uint64_t start, uint64_t end)
 {
     uint64_t limit = b->base + (b->frames << PAGE_SHIFT);
-    uint64_t pfn;
-    uint64_t last;
 
     if (end <= start || start > ALIGN_DOWN(UINT64_MAX, PAGE_SIZE))
         return;
-    pfn = MAX(ALIGN_UP(start, PAGE_SIZE), b->base) >> PAGE_SHIFT;
-    last = MIN(ALIGN_DOWN(end, PAGE_SIZE), limit) >> PAGE_SHIFT;
+    uint64_t pfn = MAX(ALIGN_UP(start, PAGE_SIZE), b->base) >> PAGE_SHIFT;
+    uint64_t last = MIN(ALIGN_DOWN(end, PAGE_SIZE), limit) >> PAGE_SHIFT;
     /* Physical address 0 doubles as buddy_alloc()'s failure value: never hand it out. */
-    if (pfn == 0)
-        pfn = 1;
+    pfn = MAX(pfn, 1);
     while (pfn < last) {
         uint64_t owned = owner_end(b, pfn);
-        unsigned order;
 
         if (owned) {
             pfn = owned;
             continue;
         }
-        order = fitting_order(b, pfn, last);
+        unsigned order = fitting_order(b, pfn, last);
         insert_free(b, pfn, order);
         pfn += order_frames(order);
     }
@@ -196,21 +180,17 @@ void buddy_add_range(struct buddy *b, uint64_t start, uint64_t end)
 uint64_t buddy_alloc(struct buddy *b, unsigned order)
 {
     unsigned found = order;
-    uint64_t pfn;
 
-    if (order > BUDDY_MAX_ORDER)
-        return 0;
     while (found <= BUDDY_MAX_ORDER && !b->free_list[found])
         found++;
+    /* Also refuses order > BUDDY_MAX_ORDER. */
     if (found > BUDDY_MAX_ORDER)
         return 0;
-    pfn = block_pfn(b, b->free_list[found]);
+    uint64_t pfn = block_pfn(b, b->free_list[found]);
     list_remove(b, pfn, found);
     /* Keep the lower half, give the upper halves back one order at a time. */
-    while (found > order) {
-        found--;
+    while (found-- > order)
         list_push(b, pfn + order_frames(found), found);
-    }
     *state_of(b, pfn) = (uint8_t)(STATE_ALLOCATED | order);
     b->free_pages -= order_frames(order);
     return pfn << PAGE_SHIFT;

@@ -1,6 +1,8 @@
 ; SPDX-License-Identifier: MIT
 ; Vireo: interrupt and exception entry stubs; all 256 vectors reach intr_entry(frame).
 
+%include "gprs.inc"
+
 extern intr_entry
 
 ; SDM Vol. 3A 6.15: vectors whose exceptions push an error code.
@@ -28,39 +30,11 @@ isr_common:
     jz .kernel_entry
     swapgs
 .kernel_entry:
-    push r15
-    push r14
-    push r13
-    push r12
-    push r11
-    push r10
-    push r9
-    push r8
-    push rbp
-    push rdi
-    push rsi
-    push rdx
-    push rcx
-    push rbx
-    push rax
+    PUSH_GPRS
     cld
     mov rdi, rsp
     call intr_entry
-    pop rax
-    pop rbx
-    pop rcx
-    pop rdx
-    pop rsi
-    pop rdi
-    pop rbp
-    pop r8
-    pop r9
-    pop r10
-    pop r11
-    pop r12
-    pop r13
-    pop r14
-    pop r15
+    POP_GPRS
     add rsp, 16
     test byte [rsp + 8], 3
     jz .kernel_exit

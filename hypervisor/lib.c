@@ -53,13 +53,10 @@ size_t strnlen(const char *s, size_t max)
 
 int strncmp(const char *a, const char *b, size_t n)
 {
-    for (; n; n--, a++, b++) {
-        if (*a != *b)
-            return (unsigned char)*a - (unsigned char)*b;
+    for (; n && *a == *b; n--, a++, b++)
         if (!*a)
             return 0;
-    }
-    return 0;
+    return n ? (unsigned char)*a - (unsigned char)*b : 0;
 }
 
 int strcmp(const char *a, const char *b)

@@ -37,31 +37,19 @@ struct span {
     bool usable;
 };
 
-static bool entry_span(const struct mb2_mmap_entry *e, struct span *sp)
-{
-    bool wraps = e->length > UINT64_MAX - e->base;
-
-    sp->usable = e->type == MB2_MEM_AVAILABLE;
-    sp->start = e->base;
-    sp->end = wraps ? UINT64_MAX : e->base + e->length;
-    return !(wraps && sp->usable);
-}
-
-static bool reserved_span(const struct mem_range *r, struct span *sp)
-{
-    sp->usable = false;
-    sp->start = r->start;
-    sp->end = r->end < r->start ? UINT64_MAX : r->end;
-    return true;
-}
-
 /* Item i of map[] followed by reserved[]; false if it covers no byte. */
 static bool span_at(const struct memmap_input *in, uint64_t i, struct span *sp)
 {
-    bool valid = i < in->count ? entry_span(&in->map[i], sp)
-                               : reserved_span(&in->reserved[i - in->count], sp);
-
-    return valid && sp->start < sp->end;
+    if (i >= in->count) {
+        const struct mem_range *r = &in->reserved[i - in->count];
+        *sp = (struct span){ r->start, r->end < r->start ? UINT64_MAX : r->end, false };
+        return sp->start < sp->end;
+    }
+    const struct mb2_mmap_entry *e = &in->map[i];
+    bool wraps = e->length > UINT64_MAX - e->base;
+    bool usable = e->type == MB2_MEM_AVAILABLE;
+    *sp = (struct span){ e->base, wraps ? UINT64_MAX : e->base + e->length, usable };
+    return !(wraps && usable) && sp->start < sp->end;
 }
 
 /* 0 stands for "none": every boundary above some x is nonzero. */
@@ -101,17 +89,12 @@ static bool emit(struct memmap_output *o, uint64_t start, uint64_t end)
 {
     uint64_t last = ALIGN_DOWN(end, PAGE_SIZE);
 
-    /* Also keeps ALIGN_UP below from wrapping in the top page. */
-    if (start > last)
-        return true;
-    start = ALIGN_UP(start, PAGE_SIZE);
-    if (start >= last)
+    /* start > last first: it keeps ALIGN_UP from wrapping in the top page. */
+    if (start > last || ALIGN_UP(start, PAGE_SIZE) >= last)
         return true;
     if (o->count >= o->max)
         return false;
-    o->ranges[o->count].start = start;
-    o->ranges[o->count].end = last;
-    o->count++;
+    o->ranges[o->count++] = (struct mem_range){ ALIGN_UP(start, PAGE_SIZE), last };
     return true;
 }
 
@@ -125,22 +108,17 @@ int memmap_free_ranges(const struct mb2_mmap_entry *map, unsigned count,
     uint64_t run_start = 0;
     bool in_run = false;
 
-    for (;;) {
+    do {
         bool is_free;
         uint64_t next = scan_at(&in, x, &is_free);
 
-        if (is_free && !in_run) {
+        /* Maximal runs are separated by a withheld byte: results never touch. */
+        if (is_free && !in_run)
             run_start = x;
-            in_run = true;
-        } else if (!is_free && in_run) {
-            in_run = false;
-            /* Maximal runs are separated by a withheld byte: results never touch. */
-            if (!emit(&o, run_start, x))
-                return -1;
-        }
-        if (!next)
-            break;
+        else if (!is_free && in_run && !emit(&o, run_start, x))
+            return -1;
+        in_run = is_free;
         x = next;
-    }
+    } while (x);
     return (int)o.count;
 }

@@ -25,114 +25,97 @@ static void put(struct out *o, char c)
     o->len++;
 }
 
-static void put_padded(struct out *o, const struct spec *s, const char *str, size_t n)
+/* str[0..n) in s->width columns; zero padding goes after the first `sign` characters. */
+static void put_padded(struct out *o, const struct spec *s, const char *str, size_t n,
+                       size_t sign)
 {
     size_t fill = s->width > n ? s->width - n : 0;
-    if (!s->left)
-        while (fill--)
-            put(o, s->pad);
-    for (size_t i = 0; i < n; i++)
+    size_t at = s->left ? n : (s->pad == '0' ? sign : 0);     /* where the padding goes */
+
+    for (size_t i = 0; i < at; i++)
         put(o, str[i]);
-    if (s->left)
-        while (fill--)
-            put(o, ' ');
+    while (fill--)
+        put(o, s->left ? ' ' : s->pad);
+    for (size_t i = at; i < n; i++)
+        put(o, str[i]);
 }
 
-static void put_number(struct out *o, const struct spec *s, uint64_t v, unsigned base,
-                       bool negative, bool upper)
+/* Conversion d, i, u, x or X of v, which is sign-extended for d and i. */
+static void put_number(struct out *o, const struct spec *s, uint64_t v, char conv)
 {
-    const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+    const char *digits = conv == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
+    unsigned base = conv == 'x' || conv == 'X' ? 16 : 10;
+    bool negative = (conv == 'd' || conv == 'i') && (int64_t)v < 0;
     char tmp[24];
     size_t n = 0;
+
+    if (negative)
+        v = -v;
     do {
         tmp[sizeof(tmp) - 1 - n++] = digits[v % base];
         v /= base;
     } while (v);
-    if (negative && s->pad == '0' && s->width) {
-        put(o, '-');
-        struct spec rest = *s;
-        rest.width = s->width - 1;
-        put_padded(o, &rest, tmp + sizeof(tmp) - n, n);
-        return;
-    }
     if (negative)
         tmp[sizeof(tmp) - 1 - n++] = '-';
-    put_padded(o, s, tmp + sizeof(tmp) - n, n);
+    put_padded(o, s, tmp + sizeof(tmp) - n, n, negative);
 }
 
 static const char *parse_spec(const char *f, struct spec *s)
 {
     *s = (struct spec){ .pad = ' ' };
-    for (;; f++) {
+    for (; *f == '-' || *f == '0'; f++) {
         if (*f == '-')
             s->left = true;
-        else if (*f == '0')
-            s->pad = '0';
         else
-            break;
+            s->pad = '0';
     }
     while (*f >= '0' && *f <= '9')
         s->width = s->width * 10 + (unsigned)(*f++ - '0');
-    if (s->left)
-        s->pad = ' ';
     for (; *f == 'l' || *f == 'h' || *f == 'z'; f++)
         s->length += *f == 'h' ? -1u : (*f == 'z' ? 2u : 1u);
     return f;
 }
 
-static uint64_t arg_unsigned(const struct spec *s, va_list *ap)
+/* The argument as the length modifier types it (C99 7.19.6.1), sign- or zero-extended. */
+static uint64_t arg_integer(const struct spec *s, va_list *ap, bool is_signed)
 {
     switch ((int)s->length) {
-    case 0: return va_arg(*ap, unsigned int);
-    case -1: return (uint16_t)va_arg(*ap, unsigned int);
-    case -2: return (uint8_t)va_arg(*ap, unsigned int);
-    case 1: return va_arg(*ap, unsigned long);
-    default: return va_arg(*ap, unsigned long long);
-    }
-}
-
-static int64_t arg_signed(const struct spec *s, va_list *ap)
-{
-    switch ((int)s->length) {
-    case 0: return va_arg(*ap, int);
-    case -1: return (int16_t)va_arg(*ap, int);
-    case -2: return (int8_t)va_arg(*ap, int);
-    case 1: return va_arg(*ap, long);
-    default: return va_arg(*ap, long long);
+    case 0: return is_signed ? (uint64_t)va_arg(*ap, int) : va_arg(*ap, unsigned int);
+    case -1: return is_signed ? (uint64_t)(int16_t)va_arg(*ap, int) : (uint16_t)va_arg(*ap, int);
+    case -2: return is_signed ? (uint64_t)(int8_t)va_arg(*ap, int) : (uint8_t)va_arg(*ap, int);
+    case 1: return is_signed ? (uint64_t)va_arg(*ap, long) : va_arg(*ap, unsigned long);
+    default: return is_signed ? (uint64_t)va_arg(*ap, long long) : va_arg(*ap, unsigned long long);
     }
 }
 
 static void convert(struct out *o, char c, const struct spec *s, va_list *ap)
 {
+    static const struct spec pointer = { .pad = '0', .width = 16 };
+    const char *str;
+    char ch;
+
     switch (c) {
     case 'd':
-    case 'i': {
-        int64_t v = arg_signed(s, ap);
-        put_number(o, s, v < 0 ? -(uint64_t)v : (uint64_t)v, 10, v < 0, false);
+    case 'i':
+    case 'u':
+    case 'x':
+    case 'X':
+        put_number(o, s, arg_integer(s, ap, c == 'd' || c == 'i'), c);
         break;
-    }
-    case 'u': put_number(o, s, arg_unsigned(s, ap), 10, false, false); break;
-    case 'x': put_number(o, s, arg_unsigned(s, ap), 16, false, false); break;
-    case 'X': put_number(o, s, arg_unsigned(s, ap), 16, false, true); break;
-    case 'p': {
-        struct spec ps = { .pad = '0', .width = 16 };
+    case 'p':
         put(o, '0');
         put(o, 'x');
-        put_number(o, &ps, (uintptr_t)va_arg(*ap, void *), 16, false, false);
+        put_number(o, &pointer, (uintptr_t)va_arg(*ap, void *), 'x');
         break;
-    }
-    case 'c': {
-        char ch = (char)va_arg(*ap, int);
-        put_padded(o, s, &ch, 1);
+    case 'c':
+        ch = (char)va_arg(*ap, int);
+        put_padded(o, s, &ch, 1, 0);
         break;
-    }
-    case 's': {
-        const char *str = va_arg(*ap, const char *);
-        if (!str)
-            str = "(null)";
-        put_padded(o, s, str, strlen(str));
+    case 's':
+        str = va_arg(*ap, const char *);
+        str = str ? str : "(null)";
+        put_padded(o, s, str, strlen(str), 0);
         break;
-    }
     default:            /* "%%" and unknown conversions print themselves */
         put(o, c);
     }
