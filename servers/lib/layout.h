@@ -7,5 +7,12 @@
 #define SERVER_STACK_SIZE 0x10000ull             /* paged in on demand */
 
 /* Console protocol: a call carries words[0] = byte count, then the bytes from words[1].
-   Each caller (portal id) has its own line buffer: lines never interleave. */
+   Each caller (portal id) has its own line buffer: lines never interleave.
+   words[0] = CONSOLE_READ asks for input instead: the call returns once at least one byte
+   has arrived, with words[0] = count and the bytes from words[1]. */
 #define CONSOLE_BYTES_MAX ((VIREO_UTCB_WORDS - 1) * 8)
+#define CONSOLE_READ (~0ull)
+
+/* A server's interrupt, if its module line says irq=N: a semaphore the root routes the
+   GSI to and delegates here with the server's first page. */
+#define SERVER_SEL_IRQ 16

@@ -19,12 +19,15 @@
 #define EVENTS 32                       /* exception vectors, one portal each */
 #define SEL_PAGER VIREO_SEL_FIRST_FREE
 #define SEL_CONSOLE (VIREO_SEL_FIRST_FREE + 1)
-#define SEL_SERVER(i, k) (64 + 8 * (i) + (k))   /* k: 0 PD, 1 EC, 2 portal */
+#define SEL_SERVER(i, k) (64 + 8 * (i) + (k))   /* k: 0 PD, 1 EC, 2 portal, 3 irq SM */
 #define EVENT_BASE(i) (256 + EVENTS * (i))      /* in the root's and the server's space */
 #define PAGER_UTCB 0x20000000ull
 #define HANDLER_UTCB SERVER_UTCB
 #define STACK_WORDS 2048
 #define IO_ARG "io=0x"
+#define IRQ_ARG "irq="
+#define HOTSPOT_SHIFT 12
+#define LINE_MAX 120
 
 struct server {
     char name[32];
@@ -34,6 +37,7 @@ struct server {
     unsigned segments;
     uint64_t entry, io_base;
     unsigned io_order;
+    int irq;                            /* -1: none */
     bool io_given, dead;
 };
 
@@ -141,10 +145,19 @@ static NORETURN void pager(uint64_t id)
         end_server(s, i, &u->vcpu, vector);
     else
         u->head.typed = 1;
-    if (!s->dead && !s->io_given && s->io_order) {
-        struct vireo_typed_item *t = vireo_utcb_typed(u, u->head.typed++);
-        t->crd = vireo_crd_make(VIREO_CRD_IO, s->io_base, s->io_order, VIREO_IO_ACCESS);
-        t->hotspot = s->io_base << 12;
+    if (!s->dead && !s->io_given) {     /* its ports and interrupt come with its first page */
+        struct vireo_typed_item *t = vireo_utcb_typed(u, u->head.typed);
+        if (s->io_order) {
+            t->crd = vireo_crd_make(VIREO_CRD_IO, s->io_base, s->io_order, VIREO_IO_ACCESS);
+            t->hotspot = s->io_base << HOTSPOT_SHIFT;
+            t = vireo_utcb_typed(u, ++u->head.typed);
+        }
+        if (s->irq >= 0) {
+            t->crd = vireo_crd_make(VIREO_CRD_OBJ, SEL_SERVER(i, 3), 0,
+                                    VIREO_SM_UP | VIREO_SM_DOWN);
+            t->hotspot = (uint64_t)SERVER_SEL_IRQ << HOTSPOT_SHIFT;
+            u->head.typed++;
+        }
         s->io_given = true;
     }
     vireo_hypercall(VIREO_HC_REPLY, 0, 0, 0, 0);
@@ -193,6 +206,10 @@ static uint64_t start_server(unsigned i)
                 s->entry, 0);
     if (!st)
         st = hc(VIREO_HC_PT_CTRL, SEL_SERVER(i, 2), 0, 0, 0, 0, 0);
+    if (!st && s->irq >= 0)
+        st = hc(VIREO_HC_CREATE_SM, SEL_SERVER(i, 3), VIREO_SEL_SELF_PD, 0, 0, 0, 0);
+    if (!st && s->irq >= 0)
+        st = hc(VIREO_HC_ASSIGN_GSI, SEL_SERVER(i, 3), (uint64_t)s->irq, 0, 0, 0, 0);
     return st;
 }
 
@@ -205,13 +222,18 @@ static void parse_module(unsigned m)
         s->name[n] = cmd[n];
         n++;
     }
+    s->irq = -1;
     for (const char *p = cmd; *p; p++) {
+        if (strncmp(p, IRQ_ARG, strlen(IRQ_ARG)) == 0)
+            for (p += strlen(IRQ_ARG), s->irq = 0; *p >= '0' && *p <= '9'; p++)
+                s->irq = s->irq * 10 + (*p - '0');
         if (strncmp(p, IO_ARG, strlen(IO_ARG)) == 0) {
             for (p += strlen(IO_ARG); (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'); p++)
                 s->io_base = s->io_base * 16 + (unsigned)(*p <= '9' ? *p - '0' : *p - 'a' + 10);
             s->io_order = 3;            /* a UART's eight registers */
-            break;
         }
+        if (!*p)
+            break;
     }
     s->module = hip->mem_window + hip->modules[m].start;
     s->size = hip->modules[m].size;
@@ -232,6 +254,48 @@ static void parse_module(unsigned m)
                 st ? "did not start" : "started", st);
     if (!st)
         server_count++;
+}
+
+/* Input through the console server: blocks until some arrives; "" if there is none. */
+static const char *read_input(void)
+{
+    static char line[LINE_MAX];
+    struct vireo_utcb *u = (struct vireo_utcb *)SERVER_UTCB;
+    u->words[0] = CONSOLE_READ;
+    u->head.untyped = 1;
+    u->head.typed = 0;
+    if (vireo_hypercall(VIREO_HC_CALL, SEL_SERVER(0, 2), 0, 0, 0).status || !u->head.untyped)
+        return "";
+    uint64_t n = MIN(u->words[0], (uint64_t)LINE_MAX - 1);
+    memcpy(line, &u->words[1], n);
+    line[n] = '\0';
+    return line;
+}
+
+/* Echoes input line by line: the first interactive use of the console. */
+static NORETURN void echo_input(void)
+{
+    char line[LINE_MAX];
+    unsigned len = 0;
+    for (;;) {
+        const char *in = console_up ? read_input() : "";
+        if (!*in) {                     /* no console: nothing to wait for */
+            for (;;)
+                __asm__ volatile("pause");
+        }
+        for (; *in; in++) {
+            if (*in != '\r' && *in != '\n' && len < LINE_MAX - 1) {
+                line[len++] = *in;
+                continue;
+            }
+            if (*in == '\n' || *in == '\r') {
+                line[len] = '\0';
+                if (len)
+                    say("root: you typed '%s'\n", line);
+                len = 0;
+            }
+        }
+    }
 }
 
 NORETURN void main(struct vireo_utcb *utcb, const struct vireo_hip *h);
@@ -264,6 +328,5 @@ NORETURN void main(struct vireo_utcb *utcb, const struct vireo_hip *h)
     say("root: spare hypercall %u returned status %lu (%s)\n", SPARE_HYPERCALL, r.status,
         r.status == VIREO_BAD_HYP ? "BAD_HYP, as it should" : "WRONG");
     say("root: ready%s\n", console_up ? " (printing through the console server)" : "");
-    for (;;)
-        __asm__ volatile("pause");
+    echo_input();
 }

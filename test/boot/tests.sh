@@ -66,6 +66,12 @@ run_boot_tests() {
         --count "vireo: 4 of 4 CPUs up" 1 "${root_ok[@]}" \
         --count "cpu[0-9]+: online" 4 --count "cpu[0-9]+: no VMX" 4
 
+    # Console input: COM1's receive interrupt (GSI 4, routed to a semaphore by the root
+    # server) wakes the console server's read; the root echoes what was typed.
+    boot_test qemu-console-input "${qemu[@]}" --smp 2 --iso "$b/vireo.iso" \
+        --input-after "root: ready" --input 'hello vireo\rsecond line\r' \
+        --pass "root: you typed 'second line'" --count "root: you typed 'hello vireo'" 1
+
     # Bad configurations: one error line, then a clean halt.
     boot_test qemu-bad-cmdline "${qemu[@]}" "${bad[@]}" --smp 1 --iso "$b/bad-cmdline.iso" \
         --pass "vireo: halted" --count "vireo: error: .*frobnicate" 1
