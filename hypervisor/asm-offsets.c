@@ -12,7 +12,6 @@ void asm_offsets(void)
     DEFINE(CPU_SCRATCH, offsetof(struct cpu, scratch));
     DEFINE(CPU_CURRENT, offsetof(struct cpu, current));
     DEFINE(CPU_KSTACK_TOP, offsetof(struct cpu, kstack_top));
-    DEFINE(EC_REGS, offsetof(struct ec, regs));
     DEFINE(EC_REGS_END, offsetof(struct ec, regs) + sizeof(struct regs));
     DEFINE(REGS_RIP, offsetof(struct regs, rip));
 }

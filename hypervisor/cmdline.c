@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* Vireo: command-line options: a table of names, each with its own parser. */
-#include <stdbool.h>
 #include "cmdline.h"
 #include "lib.h"
 #include "printf.h"
@@ -8,7 +7,6 @@
 #define TOKEN_MAX 64
 #define TOKEN_SHOWN 24
 #define MAX_PORT 0xfff8
-#define MAX_LOG_LEVEL 3
 
 struct option {
     const char *name;
@@ -64,7 +62,7 @@ static bool parse_serial(const char *v, struct boot_options *opt)
 static bool parse_loglevel(const char *v, struct boot_options *opt)
 {
     uint64_t level;
-    if (!parse_number(v, &level) || level > MAX_LOG_LEVEL)
+    if (!parse_number(v, &level) || level > LOG_DEBUG)
         return false;
     opt->log_level = (int)level;
     return true;

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Vireo: per-CPU state and descriptor tables (SDM Vol. 3A 3.4.5, 7.7, 6.14). */
 #pragma once
-#include <stdbool.h>
-#include <stdint.h>
 #include "lib.h"
 
 #define MAX_CPUS 64

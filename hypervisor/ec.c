@@ -14,8 +14,6 @@
 #include "sm.h"
 #include "x86.h"
 
-#define RFLAGS_USER_START (RFLAGS_IF | 0x2ull)
-
 static struct slab_cache ec_cache = SLAB_CACHE(sizeof(struct ec));
 
 struct ec *ec_create(struct pd *pd, unsigned cpu, uint64_t utcb_va, uint64_t ip, uint64_t sp)
@@ -36,7 +34,7 @@ struct ec *ec_create(struct pd *pd, unsigned cpu, uint64_t utcb_va, uint64_t ip,
     ec->utcb = phys_to_virt(utcb);
     ec->utcb_va = utcb_va;
     ec->sp = sp;
-    ec->regs = (struct regs){ .rip = ip, .rsp = sp, .rflags = RFLAGS_USER_START,
+    ec->regs = (struct regs){ .rip = ip, .rsp = sp, .rflags = RFLAGS_USER,
                               .rdi = utcb_va };
     return ec;
 }
@@ -133,6 +131,12 @@ NORETURN void ec_end_current(void)
     if (ec->global)
         sc_block_current();
     schedule();
+}
+
+void ec_check_return(struct ec *ec)
+{
+    if (ec->regs.rip >= USER_LIMIT)
+        ec_kill_current("return to 0x%lx, outside user space", ec->regs.rip);
 }
 
 NORETURN void ec_kill_current(const char *fmt, ...)

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Vireo: execution contexts: threads in a protection domain. */
 #pragma once
-#include <stdint.h>
 #include <vireo/utcb.h>
 #include "kobj.h"
 #include "lib.h"
@@ -48,6 +47,12 @@ struct ec *ec_create(struct pd *pd, unsigned cpu, uint64_t utcb_va, uint64_t ip,
 void ec_destroy(struct kobj *o);
 /* Ends the current EC with a message naming its PD and the cause, then runs something else. */
 NORETURN void ec_kill_current(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * SYSRET to a non-canonical RCX, and IRETQ to a non-canonical RIP, fault in ring 0 (SDM
+ * Vol. 2B SYSRET, IRET): an EC about to return outside user space is killed instead.
+ * `ec` must be current.
+ */
+void ec_check_return(struct ec *ec);
 /* The current EC is finished (killed, or destroyed elsewhere): run something else. */
 NORETURN void ec_end_current(void);
 /* Nothing to run: wait for interrupts on this CPU's stack. */

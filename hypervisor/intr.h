@@ -1,15 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Vireo: interrupt dispatch, vectors and the panic path. */
 #pragma once
-#include <stdbool.h>
-#include <stdint.h>
 #include "lib.h"
 #include "printf.h"
 
 enum vector {
     VEC_NMI = 2,
-    VEC_DOUBLE_FAULT = 8,
-    VEC_PAGE_FAULT = 14,
     VEC_MACHINE_CHECK = 18,
     VEC_FIRST_IRQ = 32,
     VEC_TIMER = 0x20,

@@ -10,6 +10,7 @@
 #define IOWIN 0x10
 #define IOAPICVER 0x01
 #define IOREDTBL(pin) (0x10 + 2 * (pin))
+#define VER_MAX_ENTRY_SHIFT 16
 #define REDIR_MASKED (1u << 16)
 #define REDIR_LEVEL (1u << 15)
 #define REDIR_ACTIVE_LOW (1u << 13)
@@ -28,7 +29,6 @@ struct ioapic {
 static struct ioapic ioapics[ACPI_MAX_IOAPICS];
 static unsigned ioapic_count;
 static const struct acpi_madt *madt_info;
-#define VER_MAX_ENTRY_SHIFT 16
 
 /* i8259A datasheet: ICW1-ICW4, then OCW1 masks every line. */
 #define PIC1_CMD 0x20

@@ -13,9 +13,7 @@
 #include <vireo/mtd.h>
 
 #define SYSCALL_LENGTH 2                /* 0f 05 */
-#define RFLAGS_HANDLER (RFLAGS_IF | 0x2ull)
 #define HOTSPOT_SHIFT 12
-#define RFLAGS_USER_MASK 0xcd5ull      /* CF PF AF ZF SF TF DF OF */
 
 /* A typed item lands in the receiver's window of the same kind, at the hotspot's offset
    within it; the receiver learns what arrived (kind NULL: nothing). A reply to an
@@ -72,6 +70,7 @@ static void transfer(struct ec *from, struct ec *to)
 static NORETURN void switch_to(struct ec *ec)
 {
     this_cpu()->current = ec;
+    ec_check_return(ec);                /* a portal's IP or a reply's RIP is user input */
     pd_activate(ec->pd);
     kernel_unlock();
     if (ec->iret) {                     /* it was interrupted, not in a SYSCALL */
@@ -124,7 +123,7 @@ static void state_in(struct ec *ec, const struct vireo_vcpu_state *s)
     if (s->mtd & VIREO_MTD_RSP)
         r->rsp = s->rsp;
     if (s->mtd & VIREO_MTD_RFLAGS)
-        r->rflags = (s->rflags & RFLAGS_USER_MASK) | RFLAGS_HANDLER;
+        r->rflags = (s->rflags & RFLAGS_USER_MASK) | RFLAGS_USER;
     if (s->mtd & VIREO_MTD_GPR_ACDB) {
         r->rax = s->rax;
         r->rcx = s->rcx;
@@ -150,7 +149,7 @@ static NORETURN void enter_handler(struct ec *ec, struct pt *pt)
     h->regs.rip = pt->ip;
     h->regs.rsp = h->sp;
     h->regs.rdi = pt->id;
-    h->regs.rflags = RFLAGS_HANDLER;
+    h->regs.rflags = RFLAGS_USER;
     switch_to(h);
 }
 
@@ -170,7 +169,6 @@ void exception_call(struct ec *ec, unsigned vector, uint64_t error, uint64_t add
     enter_handler(ec, pt);
 }
 
-NORETURN void sys_call(struct ec *ec, struct regs *r);
 NORETURN void sys_call(struct ec *ec, struct regs *r)
 {
     struct pt *pt = (struct pt *)cap_object(ec->pd->caps, r->rdi, KOBJ_PT, VIREO_PT_CALL);
@@ -193,7 +191,6 @@ NORETURN void sys_call(struct ec *ec, struct regs *r)
     enter_handler(ec, pt);
 }
 
-NORETURN void sys_reply(struct ec *ec, struct regs *r);
 NORETURN void sys_reply(struct ec *ec, struct regs *r)
 {
     (void)r;

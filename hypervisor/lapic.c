@@ -10,7 +10,7 @@
 enum lapic_reg {
     LAPIC_ID = 0x20, LAPIC_TPR = 0x80, LAPIC_EOI = 0xb0, LAPIC_SVR = 0xf0,
     LAPIC_ESR = 0x280, LAPIC_ICR_LO = 0x300, LAPIC_ICR_HI = 0x310, LAPIC_LVT_TIMER = 0x320,
-    LAPIC_LVT_LINT0 = 0x350, LAPIC_LVT_LINT1 = 0x360, LAPIC_LVT_ERROR = 0x370,
+    LAPIC_LVT_LINT0 = 0x350, LAPIC_LVT_ERROR = 0x370,
     LAPIC_TIMER_INIT = 0x380, LAPIC_TIMER_CUR = 0x390, LAPIC_TIMER_DIV = 0x3e0,
 };
 
@@ -19,6 +19,7 @@ enum lapic_reg {
 #define LVT_MASKED (1u << 16)
 #define LVT_TSC_DEADLINE (2u << 17)
 #define TIMER_DIV_16 0x3
+#define ICR_FIXED 0x000u
 #define ICR_INIT 0x500u
 #define ICR_STARTUP 0x600u
 #define ICR_NMI 0x400u
@@ -106,17 +107,6 @@ void udelay(uint64_t us)
         cpu_relax();
 }
 
-static void timer_arm(unsigned us)
-{
-    if (deadline_mode) {
-        wr(LAPIC_LVT_TIMER, LVT_TSC_DEADLINE | VEC_TIMER);
-        wrmsr(MSR_TSC_DEADLINE, rdtsc() + us * tsc_khz / 1000);
-    } else {
-        wr(LAPIC_LVT_TIMER, VEC_TIMER);
-        wr(LAPIC_TIMER_INIT, (uint32_t)MAX(1ull, (uint64_t)us * timer_khz / 1000));
-    }
-}
-
 void lapic_timer_interrupt(void)
 {
     this_cpu()->timer_ticks++;
@@ -127,7 +117,7 @@ bool lapic_timer_selftest(unsigned us)
     struct cpu *c = this_cpu();
     uint64_t before = c->timer_ticks;
     uint64_t give_up = rdtsc() + 100ull * us * tsc_khz / 1000;
-    timer_arm(us);
+    lapic_timer_at(rdtsc() + (uint64_t)us * tsc_khz / 1000);
     irq_enable();
     while (c->timer_ticks == before && rdtsc() < give_up)
         cpu_relax();
@@ -175,8 +165,6 @@ void lapic_timer_at(uint64_t tsc)
     wr(LAPIC_LVT_TIMER, VEC_TIMER);
     wr(LAPIC_TIMER_INIT, (uint32_t)MIN(ticks, (uint64_t)UINT32_MAX));
 }
-
-#define ICR_FIXED 0x000u
 
 void lapic_send_ipi(uint32_t apic_id, uint8_t vector)
 {

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Vireo: multiboot2 boot information, validated and copied into one self-contained struct. */
 #pragma once
-#include <stddef.h>
 #include <stdint.h>
 
 #define MB2_BOOTLOADER_MAGIC 0x36d76289u

@@ -1,8 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* Vireo: mapping database of delegated resources: derivation trees, delegate, revoke. */
-#include <stdint.h>
-#include <stddef.h>
-#include <stdbool.h>
 #include "lib.h"
 #include "memdb.h"
 #include <vireo/status.h>

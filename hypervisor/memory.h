@@ -5,14 +5,12 @@
 
 #define PAGE_SHIFT 12
 #define PAGE_SIZE (1ull << PAGE_SHIFT)
-#define LARGE_PAGE_SIZE (1ull << 21)
 #define HUGE_PAGE_SIZE (1ull << 30)
 
 /* Top 2 GiB: the hypervisor image, as -mcmodel=kernel requires. */
 #define KERNEL_VMA 0xffffffff80000000ull
 /* All physical memory, mapped read-write and non-executable. */
 #define PHYSMAP_BASE 0xffff800000000000ull
-#define PHYSMAP_MAX (1ull << 46)
 /* Device registers (LAPIC, IOAPIC), mapped uncached, one page each. */
 #define MMIO_BASE 0xffffffffc0000000ull
 

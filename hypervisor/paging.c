@@ -54,7 +54,7 @@ static void map_or_panic(uint64_t va, uint64_t pa, uint64_t size, uint64_t flags
 static void map_image_part(const char *start, const char *end, uint64_t flags)
 {
     uint64_t va = (uint64_t)start;
-    map_or_panic(va, va - KERNEL_VMA, ALIGN_UP((uint64_t)end, PAGE_SIZE) - va, flags, 12);
+    map_or_panic(va, va - KERNEL_VMA, ALIGN_UP((uint64_t)end, PAGE_SIZE) - va, flags, PAGE_SHIFT);
 }
 
 void paging_init(uint64_t phys_limit)
@@ -81,14 +81,14 @@ void *paging_map_mmio(uint64_t pa, size_t size)
     uint64_t base = ALIGN_DOWN(pa, PAGE_SIZE);
     uint64_t len = ALIGN_UP(pa + size, PAGE_SIZE) - base;
     uint64_t va = mmio_next;
-    map_or_panic(va, base, len, PTE_P | PTE_W | PTE_PCD | PTE_PWT | PTE_G | PTE_NX, 12);
+    map_or_panic(va, base, len, PTE_P | PTE_W | PTE_PCD | PTE_PWT | PTE_G | PTE_NX, PAGE_SHIFT);
     mmio_next += len;
     return (void *)(uintptr_t)(va + (pa - base));
 }
 
 void paging_map_identity(uint64_t pa, size_t size)
 {
-    map_or_panic(pa, pa, size, PTE_P, 12);
+    map_or_panic(pa, pa, size, PTE_P, PAGE_SHIFT);
 }
 
 void paging_unmap_identity(uint64_t pa, size_t size)
@@ -101,7 +101,7 @@ void paging_unmap_identity(uint64_t pa, size_t size)
 
 int paging_map_in(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, uint64_t flags)
 {
-    return ptab_map(&kernel_ops, root, va, pa, size, flags, 12);
+    return ptab_map(&kernel_ops, root, va, pa, size, flags, PAGE_SHIFT);
 }
 
 int paging_unmap_in(uint64_t root, uint64_t va, uint64_t size)

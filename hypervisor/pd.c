@@ -13,7 +13,6 @@
 #include "ptab.h"
 #include "sched.h"
 #include "slab.h"
-#include "x86.h"
 
 /*
  * The TSS area (one PML4 slot, private to each address space) holds, per CPU, a page
@@ -29,7 +28,6 @@
 #define PML4_KERNEL_FIRST 256
 #define PAGE_TABLE_LEVELS 4
 #define USER_SPACE_BITS 47
-#define IO_SPACE_BITS 16
 
 static uint64_t tss_pages[MAX_CPUS];
 static uint64_t deny_all_bitmap;
@@ -159,14 +157,12 @@ struct pd *pd_create(const char *name)
     }
     capspace_init(pd->caps);
     resspace_init(&pd->mem, &mem_ops, pd, USER_SPACE_BITS - PAGE_SHIFT);
-    resspace_init(&pd->io, &io_ops, pd, IO_SPACE_BITS);
-    uint64_t root = pd->root, bitmap = pd->io_bitmap;
-    uint64_t *dst = phys_to_virt(root), *src = phys_to_virt(paging_kernel_root());
+    resspace_init(&pd->io, &io_ops, pd, IO_PORT_BITS);
+    uint64_t *dst = phys_to_virt(pd->root), *src = phys_to_virt(paging_kernel_root());
     for (unsigned i = PML4_KERNEL_FIRST; i < PML4_ENTRIES; i++)
         if (i != TSS_AREA_SLOT)
             dst[i] = src[i];
     pd->obj.type = KOBJ_PD;
-    (void)bitmap;
     for (unsigned i = 0; name[i] && name[i] != ' ' && i < PD_NAME_MAX - 1; i++)
         pd->name[i] = name[i];
     return pd;
@@ -187,7 +183,6 @@ void pd_allow_io(struct pd *pd, uint32_t first, uint32_t count, bool allow)
         bits[port / 8] = allow ? (uint8_t)(bits[port / 8] & ~mask) : (bits[port / 8] | mask);
     }
 }
-
 
 void pd_unmap(struct pd *pd, uint64_t va, uint64_t size)
 {

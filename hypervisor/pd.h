@@ -13,6 +13,7 @@ struct cpu;
 
 #define PD_NAME_MAX 32
 #define USER_LIMIT 0x0000800000000000ull       /* first non-canonical address */
+#define IO_PORT_BITS 16
 
 struct capspace;
 

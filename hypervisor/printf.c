@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* Vireo: printf-style formatting into a bounded buffer. */
-#include <stdint.h>
-#include <stdbool.h>
 #include "lib.h"
 #include "printf.h"
 

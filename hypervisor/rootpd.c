@@ -26,9 +26,10 @@
 #define KERNEL_SHARE 4                  /* the hypervisor keeps 1/4 of free RAM */
 #define ROOT_STACK_TOP 0x00007fffffff0000ull
 #define ROOT_STACK_PAGES 16
-#define IO_PORT_BITS 16
 #define ROOT_PRIO (VIREO_PRIO_MAX / 2)
 #define ROOT_QUANTUM_US 10000
+
+static struct pd *root_pd;
 
 /* Copies one segment into fresh pages, mapped with its permissions (W^X). */
 static int load_segment(void *ctx, const struct elf_segment *seg)
@@ -50,7 +51,6 @@ static int load_segment(void *ctx, const struct elf_segment *seg)
     return 0;
 }
 
-struct pd *root_pd;
 static struct vireo_hip *hip;
 
 /* One naturally aligned block of physical memory into the root's window. */

@@ -4,6 +4,5 @@
 #include "lib.h"
 #include "mb2.h"
 
-extern struct pd *root_pd;
 /* Loads module 0 (an ELF executable) into a new PD with all I/O ports and runs it. */
 NORETURN void root_start(const struct mb2_info *mb);

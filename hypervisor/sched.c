@@ -12,10 +12,6 @@
 #include "spinlock.h"
 #include "x86.h"
 
-#define CANONICAL_LIMIT (1ull << 47)
-#define RFLAGS_USER_FIXED (RFLAGS_IF | 0x2ull)
-#define RFLAGS_USER_MASK 0xcd5ull      /* CF PF AF ZF SF TF DF OF: what ring 3 may set */
-
 static struct spinlock big_lock;
 static struct slab_cache sc_cache = SLAB_CACHE(sizeof(struct sc));
 
@@ -154,11 +150,11 @@ NORETURN void resume(struct ec *ec)
     c->need_resched = false;
     pd_activate(ec->pd);
     arm_timer(c);
-    r->rflags = (r->rflags & RFLAGS_USER_MASK) | RFLAGS_USER_FIXED;
+    r->rflags = (r->rflags & RFLAGS_USER_MASK) | RFLAGS_USER;
+    ec_check_return(ec);
     kobj_reap_any();
     kernel_unlock();
-    /* SYSRET to a non-canonical RIP would fault in ring 0 on the user's stack. */
-    if (ec->iret || r->rip >= CANONICAL_LIMIT) {
+    if (ec->iret) {
         ec->iret = false;
         ret_user_iret(r);
     }

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Vireo: scheduling contexts and the per-CPU scheduler. */
 #pragma once
-#include <stdbool.h>
-#include <stdint.h>
 #include "kobj.h"
 #include "lib.h"
 

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* Vireo: INIT-SIPI-SIPI start-up of the application processors (SDM Vol. 3A 8.4.4.1). */
 #include "cpu.h"
-#include "intr.h"
 #include "lapic.h"
 #include "memory.h"
 #include "paging.h"
 #include "pd.h"
 #include "ec.h"
 #include "pmm.h"
+#include "printf.h"
 #include "smp.h"
 #include "vmx.h"
 #include "x86.h"

@@ -15,7 +15,6 @@
 #include "syscall.h"
 #include "x86.h"
 
-#define CANONICAL_LIMIT (1ull << 47)
 #define HC_MASK ((1u << VIREO_HC_NUMBER_BITS) - 1)
 #define HC_FLAGS(r) ((r)->rax >> VIREO_HC_FLAGS_SHIFT & 0xf)
 #define NAME_WORDS (PD_NAME_MAX / 8)
@@ -34,10 +33,9 @@ static NORETURN void finish(struct ec *ec, enum vireo_status status)
         sc_ready(sc);
         schedule();
     }
+    ec_check_return(ec);                /* SYSCALL may have ended just below the hole */
     kobj_reap_any();
     kernel_unlock();
-    if (ec->regs.rip >= CANONICAL_LIMIT)    /* SYSCALL ended just below the hole */
-        ret_user_iret(&ec->regs);
     ret_user_sysret(&ec->regs);
 }
 
@@ -265,9 +263,6 @@ static NORETURN void sys_bad_hypercall(struct ec *ec, struct regs *r)
     (void)r;
     finish(ec, VIREO_BAD_HYP);
 }
-
-NORETURN void sys_call(struct ec *ec, struct regs *r);
-NORETURN void sys_reply(struct ec *ec, struct regs *r);
 
 static const hypercall_fn hypercalls[HC_MASK + 1] = {
     [VIREO_HC_CALL] = sys_call,

@@ -16,8 +16,12 @@
 #define CR4_VMXE (1ull << 13)
 
 #define RFLAGS_CF (1ull << 0)
+#define RFLAGS_FIXED (1ull << 1)        /* reserved, always 1 */
 #define RFLAGS_ZF (1ull << 6)
 #define RFLAGS_IF (1ull << 9)
+/* Ring 3 always runs with IF set; of the rest only CF PF AF ZF SF TF DF OF are its own. */
+#define RFLAGS_USER (RFLAGS_IF | RFLAGS_FIXED)
+#define RFLAGS_USER_MASK 0xcd5ull
 
 #define MSR_APIC_BASE 0x1b
 #define MSR_FEATURE_CONTROL 0x3a
@@ -112,10 +116,3 @@ static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
 static inline void irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
 static inline void irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void halt(void) { __asm__ volatile("hlt" ::: "memory"); }
-
-static inline uint64_t read_rflags(void)
-{
-    uint64_t f;
-    __asm__ volatile("pushfq; popq %0" : "=r"(f));
-    return f;
-}

@@ -7,28 +7,6 @@
 #include <vireo/status.h>
 #include "vireo.h"
 
-/*
- * vireo_hypercall() passes four arguments; create_ec and create_pt need R9 and R10 too.
- * RAX = number | flags << VIREO_HC_FLAGS_SHIFT; SYSCALL itself takes RCX and R11. Every
- * argument register is an in/out operand: the ABI only promises RAX, RDI and RSI as
- * results, so the others are treated as clobbered rather than assumed preserved.
- */
-static inline struct vireo_hc_result vireo_hypercall6(uint64_t rax, uint64_t a0, uint64_t a1,
-                                                      uint64_t a2, uint64_t a3, uint64_t a4,
-                                                      uint64_t a5)
-{
-    register uint64_t r8 __asm__("r8") = a3;
-    register uint64_t r9 __asm__("r9") = a4;
-    register uint64_t r10 __asm__("r10") = a5;
-    struct vireo_hc_result r;
-    __asm__ volatile("syscall"
-                     : "=a"(r.status), "=D"(r.out1), "=S"(r.out2), "+d"(a2), "+r"(r8),
-                       "+r"(r9), "+r"(r10)
-                     : "a"(rax), "D"(a0), "S"(a1)
-                     : "rcx", "r11", "memory");
-    return r;
-}
-
 /* The RAX value for hypercall `nr` with per-call `flags`. */
 static inline uint64_t hc_rax(uint64_t nr, uint64_t flags)
 {
@@ -43,7 +21,7 @@ static inline uint64_t hc_ec_cpu(uint64_t cpu, uint64_t event_base)
 
 static inline uint64_t hc_call_flags(uint64_t pt, uint64_t flags)
 {
-    return vireo_hypercall6(hc_rax(VIREO_HC_CALL, flags), pt, 0, 0, 0, 0, 0).status;
+    return vireo_hc6(hc_rax(VIREO_HC_CALL, flags), pt, 0, 0, 0, 0, 0).status;
 }
 
 static inline uint64_t hc_call(uint64_t pt)
@@ -54,50 +32,50 @@ static inline uint64_t hc_call(uint64_t pt)
 /* Does not return when it works; the status comes back only if the kernel refused. */
 static inline uint64_t hc_reply(void)
 {
-    return vireo_hypercall6(hc_rax(VIREO_HC_REPLY, 0), 0, 0, 0, 0, 0, 0).status;
+    return vireo_hc6(hc_rax(VIREO_HC_REPLY, 0), 0, 0, 0, 0, 0, 0).status;
 }
 
 /* crd: object capabilities delegated into the new PD at the same selectors (0: none). */
 static inline uint64_t hc_create_pd(uint64_t dst, uint64_t pd, vireo_crd crd)
 {
-    return vireo_hypercall6(hc_rax(VIREO_HC_CREATE_PD, 0), dst, pd, crd, 0, 0, 0).status;
+    return vireo_hc6(hc_rax(VIREO_HC_CREATE_PD, 0), dst, pd, crd, 0, 0, 0).status;
 }
 
 /* flags: VIREO_HC_FLAG_EC_GLOBAL / _VCPU; cpu_eb: hc_ec_cpu(cpu, event_base). */
 static inline uint64_t hc_create_ec(uint64_t flags, uint64_t dst, uint64_t pd, uint64_t cpu_eb,
                                     uint64_t utcb, uint64_t rsp, uint64_t ip)
 {
-    return vireo_hypercall6(hc_rax(VIREO_HC_CREATE_EC, flags), dst, pd, cpu_eb, utcb, rsp,
+    return vireo_hc6(hc_rax(VIREO_HC_CREATE_EC, flags), dst, pd, cpu_eb, utcb, rsp,
                             ip).status;
 }
 
 static inline uint64_t hc_create_sc(uint64_t dst, uint64_t pd, uint64_t ec, uint64_t qpd)
 {
-    return vireo_hypercall6(hc_rax(VIREO_HC_CREATE_SC, 0), dst, pd, ec, qpd, 0, 0).status;
+    return vireo_hc6(hc_rax(VIREO_HC_CREATE_SC, 0), dst, pd, ec, qpd, 0, 0).status;
 }
 
 static inline uint64_t hc_create_pt(uint64_t dst, uint64_t pd, uint64_t ec, uint64_t mtd,
                                     uint64_t ip)
 {
-    return vireo_hypercall6(hc_rax(VIREO_HC_CREATE_PT, 0), dst, pd, ec, mtd, ip, 0).status;
+    return vireo_hc6(hc_rax(VIREO_HC_CREATE_PT, 0), dst, pd, ec, mtd, ip, 0).status;
 }
 
 static inline uint64_t hc_create_sm(uint64_t dst, uint64_t pd, uint64_t count)
 {
-    return vireo_hypercall6(hc_rax(VIREO_HC_CREATE_SM, 0), dst, pd, count, 0, 0, 0).status;
+    return vireo_hc6(hc_rax(VIREO_HC_CREATE_SM, 0), dst, pd, count, 0, 0, 0).status;
 }
 
 /* flags: VIREO_HC_FLAG_REVOKE_SELF to remove the named capabilities too. */
 static inline uint64_t hc_revoke(vireo_crd crd, uint64_t flags)
 {
-    return vireo_hypercall6(hc_rax(VIREO_HC_REVOKE, flags), crd, 0, 0, 0, 0, 0).status;
+    return vireo_hc6(hc_rax(VIREO_HC_REVOKE, flags), crd, 0, 0, 0, 0, 0).status;
 }
 
 /* *out: the CRD of what the caller holds at crd's base; *type: RSI, the object type
    (enum vireo_obj_type) for objects, the frame number for memory, the port for I/O. */
 static inline uint64_t hc_lookup(vireo_crd crd, vireo_crd *out, uint64_t *type)
 {
-    struct vireo_hc_result r = vireo_hypercall6(hc_rax(VIREO_HC_LOOKUP, 0), crd, 0, 0, 0, 0, 0);
+    struct vireo_hc_result r = vireo_hc6(hc_rax(VIREO_HC_LOOKUP, 0), crd, 0, 0, 0, 0, 0);
     if (out)
         *out = r.out1;
     if (type)
@@ -107,13 +85,13 @@ static inline uint64_t hc_lookup(vireo_crd crd, vireo_crd *out, uint64_t *type)
 
 static inline uint64_t hc_ec_ctrl(uint64_t ec, uint64_t flags)
 {
-    return vireo_hypercall6(hc_rax(VIREO_HC_EC_CTRL, flags), ec, 0, 0, 0, 0, 0).status;
+    return vireo_hc6(hc_rax(VIREO_HC_EC_CTRL, flags), ec, 0, 0, 0, 0, 0).status;
 }
 
 /* *ticks: the TSC ticks the SC has consumed. */
 static inline uint64_t hc_sc_ctrl(uint64_t sc, uint64_t *ticks)
 {
-    struct vireo_hc_result r = vireo_hypercall6(hc_rax(VIREO_HC_SC_CTRL, 0), sc, 0, 0, 0, 0, 0);
+    struct vireo_hc_result r = vireo_hc6(hc_rax(VIREO_HC_SC_CTRL, 0), sc, 0, 0, 0, 0, 0);
     if (ticks)
         *ticks = r.out1;
     return r.status;
@@ -121,18 +99,18 @@ static inline uint64_t hc_sc_ctrl(uint64_t sc, uint64_t *ticks)
 
 static inline uint64_t hc_pt_ctrl(uint64_t pt, uint64_t id)
 {
-    return vireo_hypercall6(hc_rax(VIREO_HC_PT_CTRL, 0), pt, id, 0, 0, 0, 0).status;
+    return vireo_hc6(hc_rax(VIREO_HC_PT_CTRL, 0), pt, id, 0, 0, 0, 0).status;
 }
 
 static inline uint64_t hc_sm_up(uint64_t sm)
 {
-    return vireo_hypercall6(hc_rax(VIREO_HC_SM_CTRL, 0), sm, 0, 0, 0, 0, 0).status;
+    return vireo_hc6(hc_rax(VIREO_HC_SM_CTRL, 0), sm, 0, 0, 0, 0, 0).status;
 }
 
 /* deadline: an absolute TSC value, 0 for none (blocks until a count is available). */
 static inline uint64_t hc_sm_down_flags(uint64_t sm, uint64_t deadline, uint64_t flags)
 {
-    return vireo_hypercall6(hc_rax(VIREO_HC_SM_CTRL, VIREO_HC_FLAG_SM_DOWN | flags), sm,
+    return vireo_hc6(hc_rax(VIREO_HC_SM_CTRL, VIREO_HC_FLAG_SM_DOWN | flags), sm,
                             deadline, 0, 0, 0, 0).status;
 }
 
@@ -143,7 +121,7 @@ static inline uint64_t hc_sm_down(uint64_t sm, uint64_t deadline)
 
 static inline uint64_t hc_assign_gsi(uint64_t sm, uint64_t gsi, uint64_t cpu)
 {
-    return vireo_hypercall6(hc_rax(VIREO_HC_ASSIGN_GSI, 0), sm, gsi, cpu, 0, 0, 0).status;
+    return vireo_hc6(hc_rax(VIREO_HC_ASSIGN_GSI, 0), sm, gsi, cpu, 0, 0, 0).status;
 }
 
 static inline uint64_t rdtsc(void)

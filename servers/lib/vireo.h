@@ -25,7 +25,9 @@ static inline struct vireo_hc_result vireo_hypercall(uint64_t nr, uint64_t a0, u
     return r;
 }
 
-/* The same with every argument register: RDI RSI RDX R8 R9 R10. */
+/* The same with every argument register: RDI RSI RDX R8 R9 R10. Every argument register
+   is an in/out operand: the ABI promises only RAX, RDI and RSI as results, so the others
+   are treated as clobbered rather than assumed preserved. */
 static inline struct vireo_hc_result vireo_hc6(uint64_t nr, uint64_t a0, uint64_t a1,
                                                uint64_t a2, uint64_t a3, uint64_t a4,
                                                uint64_t a5)

@@ -27,8 +27,8 @@ static uint64_t ip_of(handler_entry h)
 static const char *hyp_spare(void)
 {
     for (uint64_t nr = SPARE_FIRST; nr < NUMBERS; nr++) {
-        EXPECT(vireo_hypercall6(nr, 0, 0, 0, 0, 0, 0).status, VIREO_BAD_HYP);
-        EXPECT(vireo_hypercall6(nr, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull).status,
+        EXPECT(vireo_hc6(nr, 0, 0, 0, 0, 0, 0).status, VIREO_BAD_HYP);
+        EXPECT(vireo_hc6(nr, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull).status,
                VIREO_BAD_HYP);
     }
     return NULL;
@@ -43,7 +43,7 @@ static const char *hyp_spare_junk(void)
 {
     for (uint64_t nr = SPARE_FIRST; nr < NUMBERS; nr++)
         for (unsigned j = 0; j < ARRAY_SIZE(junk); j++)
-            TRY(test_append(EXPECT_STATUS(vireo_hypercall6(nr | junk[j], 0, 0, 0, 0, 0, 0).status,
+            TRY(test_append(EXPECT_STATUS(vireo_hc6(nr | junk[j], 0, 0, 0, 0, 0, 0).status,
                                           VIREO_BAD_HYP), " (RAX 0x%lx)", nr | junk[j]));
     return NULL;
 }
@@ -61,7 +61,7 @@ static const char *hyp_numbers_dispatch(void)
             continue;
         for (unsigned j = 0; j <= ARRAY_SIZE(junk); j++) {
             uint64_t rax = nr | (j ? junk[j - 1] & ~0xfull : 0);
-            uint64_t st = vireo_hypercall6(rax, SEL_EMPTY, SEL_EMPTY, SEL_EMPTY, SEL_EMPTY,
+            uint64_t st = vireo_hc6(rax, SEL_EMPTY, SEL_EMPTY, SEL_EMPTY, SEL_EMPTY,
                                            SEL_EMPTY, SEL_EMPTY).status;
             CHECK(st != VIREO_BAD_HYP && st < VIREO_STATUS_COUNT,
                   "RAX 0x%lx returned %s, wanted the hypercall's own refusal", rax,

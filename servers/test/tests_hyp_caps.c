@@ -246,6 +246,25 @@ static const char *hyp_revoke_nothing(void)
     return NULL;
 }
 
+/*
+ * A portal's IP is the caller's to choose: one in the hole between the canonical halves
+ * (SYSRET or IRETQ there would fault in ring 0) or in the kernel half must end only its
+ * handler, and the caller gets ABORTED.
+ */
+static const char *hyp_portal_ip_not_user(void)
+{
+    static const uint64_t ips[] = { 0x0000800000000000ull, 0xffff800000000000ull,
+                                    0xfffffffffffffff0ull };
+    const uint64_t word[1] = { 0 };
+    for (unsigned i = 0; i < ARRAY_SIZE(ips); i++) {
+        struct server s;
+        EXPECT(server_start_at(&s, 0, (handler_entry)(uintptr_t)ips[i]), VIREO_SUCCESS);
+        EXPECT(msg_call(s.pt, 1, word), VIREO_ABORTED);
+        EXPECT(msg_call(s.pt, 1, word), VIREO_ABORTED);     /* its handler is dead */
+    }
+    return NULL;
+}
+
 static const struct test hyp_caps_tests[] = {
     { "HYP0023", "missing rights on a semaphore", hyp_rights_sm },
     { "HYP0024", "missing rights on a portal", hyp_rights_pt },
@@ -259,6 +278,8 @@ static const struct test hyp_caps_tests[] = {
     { "HYP0032", "revoke: misaligned or huge CRDs: BAD_PAR", hyp_revoke_bad_crd },
     { "HYP0033", "lookup: nothing past the space, order ignored", hyp_lookup_bad_crd },
     { "HYP0034", "revoke of nothing succeeds", hyp_revoke_nothing },
+    { "HYP0035", "a portal IP outside user space ends only its handler: ABORTED",
+      hyp_portal_ip_not_user },
 };
 
 AREA(hyp_caps_area, hyp_caps_tests);

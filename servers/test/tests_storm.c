@@ -310,7 +310,7 @@ static const char *storm_random(void)
         struct storm_call c = { 0 };
         unsigned nr = (unsigned)(rnd(&s) % (1u << VIREO_HC_NUMBER_BITS));
         storm_gens[nr](&s, &c);
-        uint64_t st = vireo_hypercall6(c.rax, c.a[0], c.a[1], c.a[2], c.a[3], c.a[4],
+        uint64_t st = vireo_hc6(c.rax, c.a[0], c.a[1], c.a[2], c.a[3], c.a[4],
                                        c.a[5]).status;
         if (st < VIREO_STATUS_COUNT)
             s.status[st]++;

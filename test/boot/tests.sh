@@ -108,8 +108,10 @@ run_boot_tests() {
 
     # The in-system test server (servers/test) as the root server: every hypercall, with
     # hostile arguments and a random storm; one PASS/FAIL line per test, then a summary.
+    # Some tests make the kernel kill ECs on purpose ("vireo: killed ..."); a kill of the
+    # test server's own thread shows as a missing summary, i.e. a timeout.
     local hypercalls=(--pass "test server: [0-9]+ passed, 0 failed" --fail
-        "VIREO PANIC|vireo: halted|vireo: killed|test server: [0-9]+ passed, [1-9]")
+        "VIREO PANIC|vireo: halted|test server: [0-9]+ passed, [1-9]")
     boot_test qemu-hypercalls "${qemu[@]}" --smp 2 --iso "$b/test.iso" "${hypercalls[@]}"
     count_insystem qemu-hypercalls
     boot_test bochs-hypercalls "${bochs[@]}" --smp 2 --iso "$b/test.iso" "${hypercalls[@]}"
