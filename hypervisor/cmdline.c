@@ -68,9 +68,16 @@ static bool parse_loglevel(const char *v, struct boot_options *opt)
     return true;
 }
 
+static bool parse_crash(const char *v, struct boot_options *opt)
+{
+    opt->crash = !strcmp(v, "ud") ? CRASH_UD : !strcmp(v, "pf") ? CRASH_PF : CRASH_NONE;
+    return opt->crash != CRASH_NONE;
+}
+
 static const struct option options[] = {
     { "serial", parse_serial, "com1..com4, none or an I/O port such as 0x3f8" },
     { "loglevel", parse_loglevel, "0 (errors) .. 3 (debug)" },
+    { "crash", parse_crash, "ud or pf (a deliberate fault, for testing the panic report)" },
 };
 
 static const char *apply(const char *tok, struct boot_options *opt, char *err, size_t n)

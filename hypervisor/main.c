@@ -22,10 +22,14 @@
 #define BIOS_ROM_SIZE 0x20000ull
 #define EBDA_SEGMENT_PTR 0x40eull
 #define EBDA_SCAN_SIZE 1024
+/* Canonical, in the kernel half, never mapped: the top PML4 slot holds only the image and
+   the MMIO window near its end. */
+#define UNMAPPED_KERNEL_ADDRESS 0xffffff8000000000ull
 
 struct cpu_stacks bsp_stacks __attribute__((aligned(PAGE_SIZE)));
 static struct mb2_info boot_info;
 static struct acpi_madt madt;
+static enum boot_crash crash;
 
 static const void *acpi_map(uint64_t pa, size_t len)
 {
@@ -53,6 +57,7 @@ static void apply_cmdline(void)
     if (cmdline_parse(boot_info.cmdline, &opt, err, sizeof(err)))
         boot_fail("%s", err);
     console_level = opt.log_level;
+    crash = opt.crash;
     if (opt.serial_port != COM1_PORT && !serial_init(opt.serial_port))
         boot_fail("serial=0x%x: no UART answers at that port", opt.serial_port);
 }
@@ -132,5 +137,9 @@ NORETURN void kmain(uint32_t magic, uint64_t info_pa)
         vmx_print_caps();
     unsigned up = smp_boot(&madt);
     kprintf("vireo: %u of %u CPUs up at tsc %lu\n", up, madt.cpu_count, rdtsc());
+    if (crash == CRASH_UD)
+        __asm__ volatile("ud2");
+    if (crash == CRASH_PF)
+        (void)*(volatile uint64_t *)UNMAPPED_KERNEL_ADDRESS;
     root_start(&boot_info);
 }

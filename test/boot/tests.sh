@@ -80,6 +80,12 @@ run_boot_tests() {
         --pass "vireo: halted" --count "vireo: error: .*serial" 1
     boot_test qemu-tiny-ram "${qemu[@]}" "${bad[@]}" --smp 1 --mem 8 --iso "$b/vireo.iso" \
         --pass "vireo: halted" --count "vireo: error: .*RAM" 1
+    # The panic report: what, where, the registers, CR2, a backtrace; then every CPU stops.
+    boot_test bochs-panic "${bochs[@]}" --smp 2 --iso "$b/crash-pf.iso" \
+        --fail "starting root server" --pass "vireo: halted" \
+        --count "VIREO PANIC on cpu0: #PF page fault \(vector 14, error 0x0\)" 1 \
+        --count "^rip ffffffff80[0-9a-f]+ cs 0008 " 1 --count "^rax [0-9a-f]{16} rbx" 1 \
+        --count "cr2 ffffff8000000000" 1 --count "backtrace:( ffffffff80[0-9a-f]+)+" 1
     local bad_root=(--fail "VIREO PANIC|starting root server")
     boot_test qemu-no-modules "${qemu[@]}" "${bad_root[@]}" --smp 1 --iso "$b/no-modules.iso" \
         --pass "vireo: halted" --count "vireo: error: no modules" 1

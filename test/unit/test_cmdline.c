@@ -92,6 +92,18 @@ static void cmd0006_error_leaves_options_unchanged(void **state)
     assert_int_equal(o.log_level, LOG_INFO);
 }
 
+static void cmd0008_crash_option(void **state)
+{
+    (void)state;
+    struct boot_options o;
+    assert_null(parse("crash=ud", &o));
+    assert_int_equal(o.crash, CRASH_UD);
+    assert_null(parse("crash=pf", &o));
+    assert_int_equal(o.crash, CRASH_PF);
+    assert_non_null(parse("crash=yes", &o));
+    assert_non_null(parse("crash", &o));
+}
+
 static void cmd0007_overlong_token(void **state)
 {
     (void)state;
@@ -118,6 +130,7 @@ int main(void)
         cmocka_unit_test(cmd0005_unknown_and_prefix_options),
         cmocka_unit_test(cmd0006_error_leaves_options_unchanged),
         cmocka_unit_test(cmd0007_overlong_token),
+        cmocka_unit_test(cmd0008_crash_option),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
