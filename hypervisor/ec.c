@@ -52,11 +52,18 @@ static void remove_waiter(struct ec **head, struct ec **tail, struct ec *ec)
     }
 }
 
-/* Cuts `ec` out of every list and call chain; its partners carry on without it. */
+/* Cuts `ec` out of every list and call chain; its partners carry on without it. If it
+   was blocked, the SC of its chain runs again (its caller gets ABORTED). */
 static void ec_detach(struct ec *ec)
 {
+    struct sc *blocked = ec->blocked_sm || ec->waiting_for ? ec_chain_sc(ec) : NULL;
     if (ec->blocked_sm)
         sm_dequeue(ec->blocked_sm, ec);
+    if (ec->waiting_for) {
+        remove_waiter(&ec->waiting_for->waiters, &ec->waiting_for->waiters_tail, ec);
+        ec->waiting_for = NULL;
+    }
+    ec_leave_deadlines(ec);
     struct ec *caller = ec->caller, *callee = ec->callee;
     if (caller) {                       /* an exception just faults again instead */
         caller->callee = NULL;
@@ -65,7 +72,6 @@ static void ec_detach(struct ec *ec)
         ec->caller = NULL;
     }
     if (callee) {
-        remove_waiter(&callee->waiters, &callee->waiters_tail, ec);
         if (callee->caller == ec) {     /* it runs on: the chain's time goes on to it */
             callee->caller = caller;
             callee->orphan = caller != NULL;
@@ -77,13 +83,12 @@ static void ec_detach(struct ec *ec)
     while (ec->waiters) {               /* callers queued for this handler retry */
         struct ec *w = ec->waiters;
         remove_waiter(&ec->waiters, &ec->waiters_tail, w);
-        w->callee = NULL;
+        w->waiting_for = NULL;
         ec_wake(w, w->regs.rax);
     }
-    if (ec->deadline)
-        ec_wake(ec, VIREO_ABORTED);     /* only to leave the deadline list */
-    ec->blocked_sc = NULL;
     ec->dead = true;
+    if (blocked)
+        sc_ready(blocked);
 }
 
 void ec_destroy(struct kobj *o)

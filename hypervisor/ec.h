@@ -36,8 +36,8 @@ struct ec {
     struct ec *caller, *callee; /* the call chain that donates time */
     struct ec *waiters, *waiters_tail;  /* callers waiting for this (busy) handler */
     struct ec *wait_next;       /* in a semaphore's or handler's wait list */
-    struct sm *blocked_sm;
-    struct sc *blocked_sc;      /* the SC that stopped when this EC blocked */
+    struct sm *blocked_sm;      /* blocked in sm_ctrl down */
+    struct ec *waiting_for;     /* blocked until this busy handler is free */
     uint64_t deadline;
     struct ec *timeout_next;    /* in its CPU's list of deadlines */
 };

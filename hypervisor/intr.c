@@ -88,6 +88,8 @@ void intr_entry(struct frame *f)
     kernel_lock();
     struct cpu *c = this_cpu();
     if (f->vector < VEC_FIRST_IRQ) {
+        if (c->current->dead)           /* destroyed from another CPU meanwhile */
+            ec_end_current();
         save_user_state(c->current, f);
         exception_call(c->current, (unsigned)f->vector, f->error, read_cr2());
         ec_kill_current("%s at rip 0x%lx (error 0x%lx, cr2 0x%lx)",
@@ -98,7 +100,7 @@ void intr_entry(struct frame *f)
         sm_gsi_interrupt((unsigned)f->vector);
     else
         (h ? h : unexpected)(f);
-    if (c->current && c->current->dead)
+    if (c->current && c->current->dead)   /* after the handler: its EOI is done */
         ec_end_current();
     if (user && c->current && !c->sc_current)
         c->need_resched = true;         /* its SC is gone: nothing pays for it any more */

@@ -92,7 +92,7 @@ static bool in_chain(struct ec *ec, struct ec *h)
    handler is free. */
 static NORETURN void wait_for(struct ec *ec, struct ec *h)
 {
-    ec->callee = h;
+    ec->waiting_for = h;
     ec->wait_next = NULL;
     if (h->waiters_tail)
         h->waiters_tail->wait_next = ec;
@@ -219,7 +219,7 @@ NORETURN void sys_reply(struct ec *ec, struct regs *r)
         ec->waiters = next->wait_next;
         if (!ec->waiters)
             ec->waiters_tail = NULL;
-        next->callee = NULL;
+        next->waiting_for = NULL;
         ec_wake(next, next->regs.rax);
     }
     if (!caller->iret && !ec->orphan)

@@ -161,28 +161,49 @@ NORETURN void resume(struct ec *ec)
     ret_user_sysret(r);
 }
 
-NORETURN void schedule(void)
+struct sc *ec_chain_sc(struct ec *ec)
+{
+    while (ec->caller)
+        ec = ec->caller;
+    return ec->sc;
+}
+
+/* An SC whose chain ends in a blocked or dead EC leaves the queue; a wake-up brings it
+   back. */
+static NORETURN void pick_next(void)
 {
     struct cpu *c = this_cpu();
-    struct sc *sc = c->runq;
-    if (sc) {
+    for (;;) {
+        struct sc *sc = c->runq;
+        c->sc_current = sc;
+        if (!sc) {
+            c->current = NULL;
+            arm_timer(c);
+            kobj_reap_any();
+            kernel_unlock();
+            cpu_idle();
+        }
         c->runq = sc->next;
         sc->queued = false;
+        struct ec *ec = sc->ec;
+        while (ec->callee)
+            ec = ec->callee;
+        if (ec->dead || ec->blocked_sm || ec->waiting_for)
+            continue;
+        if (!sc->left)
+            sc->left = sc->quantum;
+        sc->started = rdtsc();
+        resume(ec);
     }
-    c->sc_current = sc;
-    if (!sc) {
-        arm_timer(c);
-        kobj_reap_any();
-        kernel_unlock();
-        cpu_idle();
-    }
-    if (!sc->left)
-        sc->left = sc->quantum;
-    sc->started = rdtsc();
-    struct ec *ec = sc->ec;
-    while (ec->callee)
-        ec = ec->callee;
-    resume(ec);
+}
+
+/* Nothing the caller had on the stack is needed any more: start afresh, so that a run of
+   ECs killed one after another cannot grow the stack. */
+NORETURN void schedule(void)
+{
+    __asm__ volatile("mov %0, %%rsp\n\tcall %P1" :: "r"(this_cpu()->kstack_top), "i"(pick_next)
+                     : "memory");
+    __builtin_unreachable();
 }
 
 static void expire_deadlines(struct cpu *c)
@@ -230,7 +251,6 @@ void sched_kick(void)
 NORETURN void ec_block(struct ec *ec, uint64_t deadline)
 {
     struct cpu *c = this_cpu();
-    ec->blocked_sc = c->sc_current;
     sc_block_current();
     ec->deadline = deadline;
     if (deadline) {
@@ -240,21 +260,24 @@ NORETURN void ec_block(struct ec *ec, uint64_t deadline)
     schedule();
 }
 
+void ec_leave_deadlines(struct ec *ec)
+{
+    if (!ec->deadline)
+        return;
+    for (struct ec **p = &cpus[ec->cpu].timeouts; *p; p = &(*p)->timeout_next) {
+        if (*p == ec) {
+            *p = ec->timeout_next;
+            break;
+        }
+    }
+    ec->deadline = 0;
+}
+
 void ec_wake(struct ec *ec, uint64_t status)
 {
-    struct cpu *c = &cpus[ec->cpu];
-    if (ec->deadline) {
-        for (struct ec **p = &c->timeouts; *p; p = &(*p)->timeout_next) {
-            if (*p == ec) {
-                *p = ec->timeout_next;
-                break;
-            }
-        }
-        ec->deadline = 0;
-    }
+    ec_leave_deadlines(ec);
     ec->regs.rax = status;
-    struct sc *sc = ec->blocked_sc;
-    ec->blocked_sc = NULL;
+    struct sc *sc = ec_chain_sc(ec);
     if (sc)
         sc_ready(sc);
 }

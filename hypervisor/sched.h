@@ -41,5 +41,9 @@ void sched_tick(void);
 void sched_kick(void);
 /* Blocks the current EC until `deadline` (TSC, 0: never) unless woken earlier. */
 NORETURN void ec_block(struct ec *ec, uint64_t deadline);
-/* Ends a block: the EC resumes with `status` in RAX. */
+/* Ends a block: the EC resumes with `status` in RAX (once its chain's SC runs). */
 void ec_wake(struct ec *ec, uint64_t status);
+void ec_leave_deadlines(struct ec *ec);
+/* The SC whose time runs `ec`: that of the global EC at the root of its call chain.
+   Derived, never stored, so it cannot outlive the SC. */
+struct sc *ec_chain_sc(struct ec *ec);

@@ -265,6 +265,33 @@ static const char *hyp_portal_ip_not_user(void)
     return NULL;
 }
 
+/*
+ * Global ECs created with an IP outside user space, all ready at once below our
+ * priority. Each is killed at its first resume(), and ec_kill_current -> ec_end_current
+ * -> schedule -> resume -> ec_check_return -> ec_kill_current nests on the kernel stack
+ * (about 430 bytes a level, 16 KiB in all; the BSP's stack lies in .bss): the kernel
+ * must kill them one after another and come back to us.
+ */
+#define BAD_IP_ECS 200u
+static const char *hyp_many_bad_ip_ecs(void)
+{
+    uint64_t base = sel_alloc_range(9), nap = sel_alloc();
+    EXPECT(mk_sm(nap, 0), VIREO_SUCCESS);
+    for (unsigned i = 0; i < BAD_IP_ECS; i++) {
+        uint64_t ec = base + 2 * i, sc = ec + 1;
+        TRY(test_append(EXPECT_STATUS(hc_create_ec(VIREO_HC_FLAG_EC_GLOBAL, ec,
+                                                   VIREO_SEL_SELF_PD,
+                                                   hc_ec_cpu(0, SEL_EVENT_NONE), utcb_alloc(),
+                                                   0x1000, 0x0000800000000000ull),
+                                      VIREO_SUCCESS), " (EC %u)", i));
+        TRY(test_append(EXPECT_STATUS(hc_create_sc(sc, VIREO_SEL_SELF_PD, ec, QPD_OK),
+                                      VIREO_SUCCESS), " (SC %u)", i));
+    }
+    EXPECT(hc_sm_down(nap, deadline_us(SHORT_US)), VIREO_TIMEOUT);  /* they all run now */
+    EXPECT_CAP(VIREO_SEL_SELF_PD, VIREO_OBJ_PD, VIREO_OBJ_ALL);
+    return NULL;
+}
+
 static const struct test hyp_caps_tests[] = {
     { "HYP0023", "missing rights on a semaphore", hyp_rights_sm },
     { "HYP0024", "missing rights on a portal", hyp_rights_pt },
@@ -280,6 +307,8 @@ static const struct test hyp_caps_tests[] = {
     { "HYP0034", "revoke of nothing succeeds", hyp_revoke_nothing },
     { "HYP0035", "a portal IP outside user space ends only its handler: ABORTED",
       hyp_portal_ip_not_user },
+    { "HYP0036", "200 ready ECs with an IP outside user space: killed in turn, no stack overflow",
+      hyp_many_bad_ip_ecs },
 };
 
 AREA(hyp_caps_area, hyp_caps_tests);

@@ -407,6 +407,144 @@ static const char *ipc_handler_dies(void)
     return NULL;
 }
 
+/* A handler that ups sel[1] on entry, then downs sel[0] with no deadline (res[0]). */
+static __attribute__((noreturn)) void h_block_forever(uint64_t id)
+{
+    struct ectx *c = self_ctx();
+    c->calls++;
+    c->last_id = id;
+    hc_sm_up(c->sel[1]);
+    c->res[0] = hc_sm_down(c->sel[0], 0);
+    c->utcb->head.untyped = 0;
+    c->utcb->head.typed = 0;
+    hc_reply();
+    __builtin_trap();
+}
+
+/*
+ * A worker calls a handler that blocks on a semaphore with no deadline; we revoke the
+ * handler (EC and portal). ABI: the caller gets ABORTED. ec_detach() cleared the
+ * handler's blocked_sc (the worker's SC) without readying it: the caller never runs again.
+ */
+static const char *ipc_handler_revoked_while_blocked(void)
+{
+    struct server s;
+    struct worker w;
+    uint64_t wait = sel_alloc(), entered = sel_alloc(), nap = sel_alloc();
+    EXPECT(server_start_at(&s, 0, h_block_forever), VIREO_SUCCESS);
+    EXPECT(mk_sm(wait, 0), VIREO_SUCCESS);
+    EXPECT(mk_sm(entered, 0), VIREO_SUCCESS);
+    EXPECT(mk_sm(nap, 0), VIREO_SUCCESS);
+    s.ctx->sel[0] = wait;
+    s.ctx->sel[1] = entered;
+    EXPECT(worker_create(&w, 0, w_call), VIREO_SUCCESS);
+    w.ctx->sel[0] = s.pt;
+    w.ctx->res[0] = ~0ull;
+    EXPECT(worker_run(&w), VIREO_SUCCESS);
+    EXPECT(hc_sm_down(entered, deadline_us(WAIT_US)), VIREO_SUCCESS);
+    EXPECT(hc_sm_down(nap, deadline_us(SHORT_US)), VIREO_TIMEOUT);   /* it blocks */
+    EXPECT(hc_revoke(crd_obj(s.pt, 0, VIREO_OBJ_ALL), VIREO_HC_FLAG_REVOKE_SELF),
+           VIREO_SUCCESS);
+    EXPECT(hc_revoke(crd_obj(s.ec, 0, VIREO_OBJ_ALL), VIREO_HC_FLAG_REVOKE_SELF),
+           VIREO_SUCCESS);
+    uint64_t st = worker_wait(&w, WAIT_US);
+    CHECK(st == VIREO_SUCCESS, "the caller of a revoked, blocked handler never resumed "
+          "(worker_wait: %s; its call status 0x%lx): its SC was dropped", status_name(st),
+          w.ctx->res[0]);
+    EXPECT(w.ctx->res[0], VIREO_ABORTED);
+    return NULL;
+}
+
+/* Worker: prints a heartbeat every 100 ms, 30 times (a kernel that hangs stops it). */
+static void w_heartbeat(struct ectx *c)
+{
+    for (unsigned i = 0; i < 30; i++) {
+        hc_sm_down(c->sel[0], deadline_us(100000));
+        uart_printf("test server: heartbeat %u from CPU 1\n", i);
+        hc_sm_up(c->sel[1]);
+    }
+}
+
+/* A handler that ups sel[0], downs sel[1], then calls portal sel[2] (res[0]). */
+static __attribute__((noreturn)) void h_cross(uint64_t id)
+{
+    struct ectx *c = self_ctx();
+    c->calls++;
+    c->last_id = id;
+    hc_sm_up(c->sel[0]);
+    c->res[1] = hc_sm_down(c->sel[1], deadline_us(WAIT_US));
+    c->utcb->head.untyped = 0;
+    c->utcb->head.typed = 0;
+    c->res[0] = hc_call(c->sel[2]);
+    c->utcb->head.untyped = 0;
+    c->utcb->head.typed = 0;
+    hc_reply();
+    __builtin_trap();
+}
+
+/*
+ * Two workers on CPU 0 call handlers A and B; A then calls B's portal and B calls A's:
+ * each finds the other busy (serving another chain, so in_chain() does not see it) and
+ * waits, and the callee links form a cycle A -> B -> A. A fresh SC for the first worker
+ * makes schedule() follow `while (ec->callee)` round the cycle for ever, holding the
+ * kernel lock: both CPUs hang. The kernel must refuse the cycle or not follow it.
+ */
+static const char *ipc_wait_cycle(void)
+{
+    struct server a, b;
+    struct worker wa, wb;
+    uint64_t a_in = sel_alloc(), a_go = sel_alloc(), b_in = sel_alloc(), b_go = sel_alloc(),
+             nap = sel_alloc(), sc2 = sel_alloc();
+    EXPECT(server_start_at(&a, 0, h_cross), VIREO_SUCCESS);
+    EXPECT(server_start_at(&b, 0, h_cross), VIREO_SUCCESS);
+    EXPECT(mk_sm(a_in, 0), VIREO_SUCCESS);
+    EXPECT(mk_sm(a_go, 0), VIREO_SUCCESS);
+    EXPECT(mk_sm(b_in, 0), VIREO_SUCCESS);
+    EXPECT(mk_sm(b_go, 0), VIREO_SUCCESS);
+    EXPECT(mk_sm(nap, 0), VIREO_SUCCESS);
+    a.ctx->sel[0] = a_in;
+    a.ctx->sel[1] = a_go;
+    a.ctx->sel[2] = b.pt;
+    b.ctx->sel[0] = b_in;
+    b.ctx->sel[1] = b_go;
+    b.ctx->sel[2] = a.pt;
+    EXPECT(worker_create(&wa, 0, w_call), VIREO_SUCCESS);
+    EXPECT(worker_create(&wb, 0, w_call), VIREO_SUCCESS);
+    wa.ctx->sel[0] = a.pt;
+    wb.ctx->sel[0] = b.pt;
+    EXPECT(worker_run(&wa), VIREO_SUCCESS);
+    EXPECT(hc_sm_down(a_in, deadline_us(WAIT_US)), VIREO_SUCCESS);
+    EXPECT(hc_sm_down(nap, deadline_us(SHORT_US)), VIREO_TIMEOUT);   /* A blocks */
+    EXPECT(worker_run(&wb), VIREO_SUCCESS);
+    EXPECT(hc_sm_down(b_in, deadline_us(WAIT_US)), VIREO_SUCCESS);
+    EXPECT(hc_sm_down(nap, deadline_us(SHORT_US)), VIREO_TIMEOUT);   /* B blocks */
+    EXPECT(hc_sm_up(a_go), VIREO_SUCCESS);
+    EXPECT(hc_sm_down(nap, deadline_us(SHORT_US)), VIREO_TIMEOUT);   /* A waits for B */
+    EXPECT(hc_sm_up(b_go), VIREO_SUCCESS);
+    EXPECT(hc_sm_down(nap, deadline_us(SHORT_US)), VIREO_TIMEOUT);   /* B waits for A */
+    uart_printf("test server: IPC0024: A calls %lu, B calls %lu; a new SC for worker A "
+                "next\n", a.ctx->calls, b.ctx->calls);
+    struct worker hb;
+    uint64_t hb_sm = sel_alloc(), beat = sel_alloc();
+    if (cpu_count > 1) {
+        EXPECT(mk_sm(hb_sm, 0), VIREO_SUCCESS);
+        EXPECT(mk_sm(beat, 0), VIREO_SUCCESS);
+        EXPECT(worker_create(&hb, 1, w_heartbeat), VIREO_SUCCESS);
+        hb.ctx->sel[0] = hb_sm;
+        hb.ctx->sel[1] = beat;
+        EXPECT(worker_run(&hb), VIREO_SUCCESS);
+        EXPECT(hc_sm_down(beat, deadline_us(WAIT_US)), VIREO_SUCCESS);  /* CPU 1 lives */
+    }
+    EXPECT(hc_revoke(crd_obj(wa.sc, 0, VIREO_OBJ_ALL), VIREO_HC_FLAG_REVOKE_SELF),
+           VIREO_SUCCESS);
+    EXPECT(hc_create_sc(sc2, VIREO_SEL_SELF_PD, wa.ec, VIREO_QPD(WORKER_PRIO, WORKER_QUANTUM_US)),
+           VIREO_SUCCESS);
+    uart_printf("test server: IPC0024: new SC created\n");
+    EXPECT(hc_sm_down(nap, deadline_us(SHORT_US)), VIREO_TIMEOUT);   /* we come back */
+    uart_printf("test server: IPC0024: back\n");
+    return NULL;
+}
+
 static const struct test ipc_tests[] = {
     { "IPC0001", "call a portal: the handler runs and replies", ipc_call },
     { "IPC0002", "message words arrive, the reply comes back", ipc_words },
@@ -431,6 +569,10 @@ static const struct test ipc_tests[] = {
     { "IPC0020", "a handler calling its own portal: BAD_PAR", ipc_call_self },
     { "IPC0021", "a fault in a child PD calls our exception portal", ipc_child_exception },
     { "IPC0022", "the handler dies (ud2, revoked) in the call: ABORTED", ipc_handler_dies },
+    { "IPC0023", "a handler revoked while blocked (no deadline): its caller gets ABORTED",
+      ipc_handler_revoked_while_blocked },
+    { "IPC0024", "handlers that wait for each other: a new SC does not hang the kernel",
+      ipc_wait_cycle },
 };
 
 AREA(ipc_area, ipc_tests);

@@ -142,6 +142,40 @@ static const char *sch_bad_qpd(void)
     return NULL;
 }
 
+/* Worker: res[0] = a down on sel[0] with no deadline. */
+static void w_down_forever(struct ectx *c)
+{
+    c->res[0] = hc_sm_down(c->sel[0], 0);
+}
+
+/*
+ * A worker blocks on a semaphore; its SC is revoked while it waits; then the semaphore
+ * is upped. With no SC it must not run (SCH0004). The kernel kept the freed SC in the
+ * EC (blocked_sc) and ec_wake() put that freed SC back on the run queue.
+ */
+static const char *sch_sc_revoked_while_blocked(void)
+{
+    struct worker w;
+    uint64_t sm = sel_alloc(), nap = sel_alloc();
+    EXPECT(mk_sm(sm, 0), VIREO_SUCCESS);
+    EXPECT(mk_sm(nap, 0), VIREO_SUCCESS);
+    EXPECT(worker_create(&w, 0, w_down_forever), VIREO_SUCCESS);
+    w.ctx->sel[0] = sm;
+    w.ctx->res[0] = ~0ull;
+    EXPECT(worker_run(&w), VIREO_SUCCESS);
+    EXPECT(hc_sm_down(nap, deadline_us(SHORT_US)), VIREO_TIMEOUT);   /* it blocks */
+    CHECK(w.ctx->res[0] == ~0ull, "the worker's down returned %lu early", w.ctx->res[0]);
+    EXPECT(hc_revoke(crd_obj(w.sc, 0, VIREO_OBJ_ALL), VIREO_HC_FLAG_REVOKE_SELF),
+           VIREO_SUCCESS);
+    EXPECT(hc_sm_up(sm), VIREO_SUCCESS);
+    EXPECT(hc_sm_down(nap, deadline_us(SHORT_US)), VIREO_TIMEOUT);
+    CHECK(w.ctx->res[0] == ~0ull,
+          "a worker whose SC was revoked ran again (its down returned %s): the kernel "
+          "readied the freed SC", status_name(w.ctx->res[0]));
+    EXPECT(worker_wait(&w, SHORT_US), VIREO_TIMEOUT);
+    return NULL;
+}
+
 static const struct test sch_tests[] = {
     { "SCH0001", "a global EC with an SC runs", sch_runs },
     { "SCH0002", "a global EC on another CPU runs", sch_runs_other_cpu },
@@ -151,6 +185,8 @@ static const struct test sch_tests[] = {
     { "SCH0006", "sc_ctrl: a worker's SC time grows as it works", sch_worker_time },
     { "SCH0007", "two workers on one CPU both finish", sch_two_workers },
     { "SCH0008", "create_sc: priority 0 or quantum 0 is BAD_PAR", sch_bad_qpd },
+    { "SCH0009", "an EC whose SC is revoked while it blocks stays stopped when woken",
+      sch_sc_revoked_while_blocked },
 };
 
 AREA(sch_area, sch_tests);
