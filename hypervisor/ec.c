@@ -138,10 +138,9 @@ NORETURN void ec_end_current(void)
     schedule();
 }
 
-void ec_check_return(struct ec *ec)
+NORETURN void ec_kill_bad_return(struct ec *ec)
 {
-    if (ec->regs.rip >= USER_LIMIT)
-        ec_kill_current("return to 0x%lx, outside user space", ec->regs.rip);
+    ec_kill_current("return to 0x%lx, outside user space", ec->regs.rip);
 }
 
 NORETURN void ec_kill_current(const char *fmt, ...)

@@ -3,6 +3,7 @@
 #pragma once
 #include <vireo/utcb.h>
 #include "kobj.h"
+#include "pd.h"
 #include "lib.h"
 
 /* User state, in the order entry.asm pushes it: the SYSCALL frame on top. */
@@ -52,7 +53,12 @@ NORETURN void ec_kill_current(const char *fmt, ...) __attribute__((format(printf
  * Vol. 2B SYSRET, IRET): an EC about to return outside user space is killed instead.
  * `ec` must be current.
  */
-void ec_check_return(struct ec *ec);
+NORETURN void ec_kill_bad_return(struct ec *ec);
+static inline void ec_check_return(struct ec *ec)
+{
+    if (ec->regs.rip >= USER_LIMIT)
+        ec_kill_bad_return(ec);
+}
 /* The current EC is finished (killed, or destroyed elsewhere): run something else. */
 NORETURN void ec_end_current(void);
 /* Nothing to run: wait for interrupts on this CPU's stack. */
