@@ -3,7 +3,7 @@
 #include "test.h"
 
 #define HANDLER_STACKS 12           /* reused round-robin: a handler runs only during calls */
-#define WORKER_STACKS 48            /* never reused: a worker may outlive its test */
+#define WORKER_STACKS 96            /* never reused: a worker may outlive its test */
 
 struct ustack {
     uint8_t bytes[STACK_SIZE - sizeof(struct ectx)];

@@ -253,3 +253,16 @@ uint64_t mk_global_ec(uint64_t sel, unsigned cpu);
 
 /* Waits for good on SEL_PARK: the way a worker ends. */
 __attribute__((noreturn)) void park(void);
+
+/* Second review (tests_rev2.inc, compiled in tests_storm.c). */
+const char *r2_cap_pd_cycle_leak(void);
+const char *r2_cap_partial_revoke(void);
+const char *r2_cap_overlap_special(void);
+const char *r2_cap_deleg_cycle_leak(void);
+const char *r2_hyp_revoke_own_ram(void);
+const char *r2_hyp_gsi_revoked(void);
+const char *r2_sch_destroy_running_cpu1(void);
+const char *r2_sch_destroy_blocked_cpu1(void);
+const char *r2_storm_shootdown(void);
+const char *r2_ipc_child_pd_dies_running_cpu1(void);
+const char *r2_ipc_child_pd_dies_blocked_cpu1(void);

@@ -386,6 +386,12 @@ static const struct test cap_tests[] = {
     { "CAP0025", "lookup: the HIP's free RAM is ours", cap_lookup_ram },
     { "CAP0026", "delegate a RAM page to another address of ours", cap_delegate_ram },
     { "CAP0027", "create_pd hands object capabilities to the new PD", cap_create_pd_with_caps },
+    { "CAP0028", "64 PD create/destroy cycles give back every kernel page", r2_cap_pd_cycle_leak },
+    { "CAP0029", "partial revokes of a delegated 16-page range split it", r2_cap_partial_revoke },
+    { "CAP0030", "overlapping places, windows over UTCB/HIP/code: nothing lands",
+      r2_cap_overlap_special },
+    { "CAP0031", "500 delegate/split/revoke cycles give back every kernel page",
+      r2_cap_deleg_cycle_leak },
 };
 
 AREA(cap_area, cap_tests);

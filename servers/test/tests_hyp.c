@@ -502,6 +502,8 @@ static const struct test hyp_tests[] = {
     { "HYP0021", "quanta under 100 us: BAD_PAR; 100 us at top priority still runs",
       hyp_tiny_quantum },
     { "HYP0022", "create a vCPU without VMX: BAD_FTR", hyp_vcpu_without_vmx },
+    { "HYP0037", "our own RAM page revoked, then touched by a worker", r2_hyp_revoke_own_ram },
+    { "HYP0038", "a GSI routed to CPU 1, its semaphore revoked, then it fires", r2_hyp_gsi_revoked },
 };
 
 AREA(hyp_area, hyp_tests);

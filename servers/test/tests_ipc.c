@@ -573,6 +573,10 @@ static const struct test ipc_tests[] = {
       ipc_handler_revoked_while_blocked },
     { "IPC0024", "handlers that wait for each other: a new SC does not hang the kernel",
       ipc_wait_cycle },
+    { "IPC0025", "a child PD running on CPU 1 (code from an exception reply) destroyed",
+      r2_ipc_child_pd_dies_running_cpu1 },
+    { "IPC0026", "a child PD blocked in its exception call on CPU 1 destroyed",
+      r2_ipc_child_pd_dies_blocked_cpu1 },
 };
 
 AREA(ipc_area, ipc_tests);

@@ -187,6 +187,8 @@ static const struct test sch_tests[] = {
     { "SCH0008", "create_sc: priority 0 or quantum 0 is BAD_PAR", sch_bad_qpd },
     { "SCH0009", "an EC whose SC is revoked while it blocks stays stopped when woken",
       sch_sc_revoked_while_blocked },
+    { "SCH0010", "a spinning EC on CPU 1 destroyed from CPU 0", r2_sch_destroy_running_cpu1 },
+    { "SCH0011", "waiters on CPU 1: EC or semaphore revoked from CPU 0", r2_sch_destroy_blocked_cpu1 },
 };
 
 AREA(sch_area, sch_tests);

@@ -425,6 +425,10 @@ static const struct test storm_tests[] = {
     { "STORM0002", "8 rounds: create 32 PDs, ECs, PTs, SMs, revoke all", storm_cycles },
     { "STORM0003", "1000 rounds: delegate, check, revoke", storm_delegations },
     { "STORM0004", "10,000 calls with changing portal ids", storm_calls },
+    { "STORM0005", "500 delegate/revoke rounds with CPU 1 busy; a reader faults after revoke",
+      r2_storm_shootdown },
 };
 
 AREA(storm_area, storm_tests);
+
+#include "tests_rev2.inc"
