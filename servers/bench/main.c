@@ -21,7 +21,8 @@
 static uint64_t handler_stack[STACK_WORDS] __attribute__((aligned(16)));
 static uint64_t partner_stack[STACK_WORDS] __attribute__((aligned(16)));
 
-static inline uint64_t rdtsc(void)
+/* Fenced, so that the measured instructions are done before the TSC is read. */
+static inline uint64_t rdtsc_fenced(void)
 {
     uint32_t lo, hi;
     __asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi));
@@ -52,10 +53,10 @@ static void bench_null(void)
 {
     uint64_t total = 0;
     for (unsigned i = 0; i < WARMUP + ROUNDS; i++) {
-        uint64_t t0 = rdtsc();
+        uint64_t t0 = rdtsc_fenced();
         vireo_hypercall(VIREO_HC_COUNT, 0, 0, 0, 0);
         if (i >= WARMUP)
-            total += rdtsc() - t0;
+            total += rdtsc_fenced() - t0;
     }
     uart_printf("syscall_null_ticks %lu\n", total / ROUNDS);
 }
@@ -79,11 +80,11 @@ static void bench_xcpu(void)
     }
     uint64_t total = 0;
     for (unsigned i = 0; i < WARMUP + XCPU_ROUNDS; i++) {
-        uint64_t t0 = rdtsc();
+        uint64_t t0 = rdtsc_fenced();
         vireo_hypercall(VIREO_HC_SM_CTRL, SEL_PING, 0, 0, 0);
         st = vireo_hypercall(SM_DOWN, SEL_PONG, 0, 0, 0).status;
         if (i >= WARMUP)
-            total += rdtsc() - t0;
+            total += rdtsc_fenced() - t0;
     }
     uart_printf("ipc_roundtrip_xcpu_ticks %lu\n", total / XCPU_ROUNDS);
 }
@@ -101,9 +102,9 @@ NORETURN void main(struct vireo_utcb *utcb)
     utcb->head.untyped = 0;
     uint64_t best = UINT64_MAX, total = 0;
     for (unsigned i = 0; i < WARMUP + ROUNDS && st == VIREO_SUCCESS; i++) {
-        uint64_t t0 = rdtsc();
+        uint64_t t0 = rdtsc_fenced();
         st = vireo_hypercall(VIREO_HC_CALL, SEL_PORTAL, 0, 0, 0).status;
-        uint64_t dt = rdtsc() - t0;
+        uint64_t dt = rdtsc_fenced() - t0;
         if (i >= WARMUP) {
             total += dt;
             best = dt < best ? dt : best;

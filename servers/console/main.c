@@ -21,15 +21,6 @@ struct line {
 static struct line lines[CLIENTS];
 static bool rx_enabled;
 
-static void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" :: "a"(v), "Nd"(port)); }
-
-static uint8_t inb(uint16_t port)
-{
-    uint8_t v;
-    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-
 /* Waits (on the caller's time) for the receive interrupt until some input is there. */
 static uint64_t read_input(char *buf)
 {

@@ -124,13 +124,6 @@ static inline uint64_t hc_assign_gsi(uint64_t sm, uint64_t gsi, uint64_t cpu)
     return vireo_hc6(hc_rax(VIREO_HC_ASSIGN_GSI, 0), sm, gsi, cpu, 0, 0, 0).status;
 }
 
-static inline uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (uint64_t)hi << 32 | lo;
-}
-
 static inline vireo_crd crd_obj(uint64_t sel, unsigned order, unsigned rights)
 {
     return vireo_crd_make(VIREO_CRD_OBJ, sel, order, rights);

@@ -7,15 +7,6 @@
 #define LSR_THRE 0x20
 #define LINE_MAX 256
 
-static void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" :: "a"(v), "Nd"(port)); }
-
-static uint8_t inb(uint16_t port)
-{
-    uint8_t v;
-    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-
 static void uart_putc(char c)
 {
     while (!(inb(COM1 + UART_LSR) & LSR_THRE))

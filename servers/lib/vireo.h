@@ -6,6 +6,7 @@
 #include <vireo/status.h>
 #include <vireo/utcb.h>
 #include "lib.h"
+#include "x86.h"             /* inb/outb/rdtsc, shared with the hypervisor */
 #include "printf.h"
 
 struct vireo_hc_result {

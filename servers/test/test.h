@@ -89,18 +89,7 @@ void spin_us(uint64_t us);
 /* xorshift64 (Marsaglia): fixed seeds make every run identical. */
 uint64_t xorshift64(uint64_t *state);
 
-/* The root server owns every I/O port. */
-static inline void outb(uint16_t port, uint8_t v)
-{
-    __asm__ volatile("outb %0, %1" :: "a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-    uint8_t v;
-    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
+/* The root server owns every I/O port: inb/outb come from x86.h. */
 
 /* ---- Selectors and addresses ---------------------------------------------------------- */
 
