@@ -73,7 +73,7 @@ const char *expect_status(const char *file, int line, const char *what, uint64_t
 struct vireo_hip;
 extern struct vireo_utcb *my_utcb;      /* the root EC's UTCB (main's argument) */
 extern const struct vireo_hip *hip;     /* the hypervisor information page; NULL if bad */
-extern uint64_t tsc_per_ms;             /* from the HIP (else calibrated with the PIT) */
+extern uint64_t tsc_per_ms;             /* from the HIP */
 /* CPUs, from the HIP (else probed with create_ec; 0 if that did not work either). */
 extern unsigned cpu_count;
 
