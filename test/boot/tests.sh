@@ -43,6 +43,18 @@ count_insystem() {
     INSYSTEM_FAILED=$((INSYSTEM_FAILED + f))
 }
 
+# guest_test NAME [ARGS...]: the test guest build/test/guests/NAME.elf booted natively by
+# QEMU TCG as a multiboot v1 kernel (no Vireo): it must print its SUMMARY with no
+# unexpected failure and no FAIL: line, then exit through isa-debug-exit with 0 (status 1).
+guest_test() {
+    local name=$1
+    shift
+    boot_test "native-guest-$name" --platform qemu --timeout 30 --smp 1 --mem 64 \
+        --kernel "$boot_root/build/test/guests/$name.elf" \
+        --pass "^SUMMARY: [0-9]+ tests, 0 unexpected failures" \
+        --fail "^FAIL:|^SUMMARY: [0-9]+ tests, [1-9]" --exit-status 1 "$@"
+}
+
 run_boot_tests() {
     local b=$boot_root/build
     local qemu=(--platform qemu --timeout 60)
@@ -130,6 +142,10 @@ run_boot_tests() {
     boot_test bochs-2cpu "${bochs[@]}" --smp 2 --iso "$b/vireo.iso" --pass "root: ready" \
         --count "vireo: 2 of 2 CPUs up" 1 "${root_ok[@]}" \
         --count "cpu[0-9]+: online" 2 --count "cpu[0-9]+: VMXON ok" 2
+
+    # The test guests (test/guests, docs/guests.md), natively under QEMU TCG: each check
+    # must hold on a real-enough PC before it is asked of Vireo's VMM.
+    guest_test cpuid --count "^PASS: cpuid: " 6
 }
 
 run_boot_tests
