@@ -56,10 +56,10 @@ void guest_exit(uint32_t status) __attribute__((noreturn));
 uint64_t udiv64(uint64_t n, uint32_t d);
 
 /* Traps. A hook set for a vector runs instead of the default. Otherwise, if
- * trap_resume is set, the trap is recorded (trap_vector, trap_error, trap_count) and the
- * guest resumes there; any other trap is an unexpected failure that ends the run. */
+ * trap_resume is set, the trap is recorded (trap_vector, trap_error, trap_eip, trap_count)
+ * and the guest resumes there; any other trap is an unexpected failure that ends the run. */
 extern trap_hook trap_hooks[256];
-extern volatile uint32_t trap_resume, trap_vector, trap_error, trap_count;
+extern volatile uint32_t trap_resume, trap_vector, trap_error, trap_count, trap_eip;
 void trap_expect(void);
 void idt_load(void);
 void idt_load_limit(uint16_t limit);

@@ -5,7 +5,7 @@
 static unsigned tests_run, tests_failed, tests_skipped;
 
 trap_hook trap_hooks[256];
-volatile uint32_t trap_resume, trap_vector, trap_error, trap_count;
+volatile uint32_t trap_resume, trap_vector, trap_error, trap_count, trap_eip;
 
 /* 16550: polled, the transmitter holding register is free when LSR bit 5 is set. The
  * UART is not programmed; only THR, LSR and SCR are touched. */
@@ -184,6 +184,7 @@ void guest_trap(struct trap_frame *f)
     if (trap_resume) {
         trap_vector = f->vector;
         trap_error = f->error;
+        trap_eip = f->eip;
         trap_count++;
         f->eip = trap_resume;
         trap_resume = 0;
