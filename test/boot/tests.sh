@@ -152,6 +152,8 @@ run_boot_tests() {
     # Natively the VMM's answers are absent: the guest must say SKIP, not FAIL.
     guest_test vmcall --count "^SKIP: vmcall: " 2
     guest_test msr --count "^PASS: msr: " 4
+    guest_test cr --count "^PASS: cr: " 12
+    guest_test exceptions --count "^PASS: exceptions: " 11
 }
 
 run_boot_tests
