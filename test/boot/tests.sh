@@ -154,6 +154,21 @@ run_boot_tests() {
     guest_test msr --count "^PASS: msr: " 4
     guest_test cr --count "^PASS: cr: " 12
     guest_test exceptions --count "^PASS: exceptions: " 11
+    guest_test realmode --count "^PASS: realmode: " 12 \
+        --count "^realmode: hello from real mode" 2
+    guest_test marker --append "marker=a11ce other=b0b" --count "^PASS: marker: " 5
+    # The check can fail: a guest told that its own marker is the other's must say so.
+    boot_test native-guest-marker-clash --platform qemu --timeout 30 --smp 1 --mem 64 \
+        --kernel "$b/test/guests/marker.elf" --append "marker=a11ce other=a11ce" \
+        --pass "^SUMMARY: [0-9]+ tests, 1 unexpected failures" --fail "^SUMMARY" \
+        --count "^FAIL: marker: other marker seen in round 1" 1 --exit-status 3
+    # Hostile: every stage's progress line, no FAIL, then QEMU stops at the triple fault
+    # (-no-reboot makes the reset an exit with status 0).
+    boot_test native-guest-hostile --platform qemu --timeout 30 --smp 1 --mem 64 \
+        --kernel "$b/test/guests/hostile.elf" --pass "^hostile: progress 5: triple fault next" \
+        --fail "^FAIL:|^SUMMARY" --count "^hostile: progress [1-4]: " 4 \
+        --count "^PASS: hostile: 8 of 8 undefined opcodes" 1 --exit-status 0
+    guest_test vmexit --count "^vmexit_[a-z_]+_ticks [0-9]+$" 8 --count "^SKIP: vmexit_vmcall" 1
 }
 
 run_boot_tests

@@ -53,6 +53,7 @@ void skip(const char *name, const char *reason);
 unsigned failures(void);
 void summary_and_exit(void) __attribute__((noreturn));
 void guest_exit(uint32_t status) __attribute__((noreturn));
+void guest_exit_drain(void);
 uint64_t udiv64(uint64_t n, uint32_t d);
 
 /* Traps. A hook set for a vector runs instead of the default. Otherwise, if

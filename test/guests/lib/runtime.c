@@ -120,10 +120,16 @@ void skip(const char *name, const char *reason)
 
 unsigned failures(void) { return tests_failed; }
 
+/* Waits until the transmitter is empty: the last line is out. */
+void guest_exit_drain(void)
+{
+    while (!(inb(COM1_LSR) & 0x40))
+        ;
+}
+
 void guest_exit(uint32_t status)
 {
-    while (!(inb(COM1_LSR) & 0x40))     /* transmitter empty: the last line is out */
-        ;
+    guest_exit_drain();
     outl(EXIT_PORT, status);
     for (;;)
         __asm__ volatile("cli; hlt");
