@@ -56,7 +56,8 @@ static void paging(void)
     check(pd_below_4m && (seen & ~0x60u) == 0x83 && probe == 0xc0ffee02,  /* A, D may be set */
           "cr: a 4 MiB alias at 0x%x reads and writes the same memory (pde 0x%x, probe 0x%x)",
           ALIAS_BASE, seen, probe);
-    check(read_cr0() == cr0 && !(read_cr0() & CR0_PG), "cr: paging off again, CR0 0x%x", read_cr0());
+    check(read_cr0() == cr0 && !(read_cr0() & CR0_PG), "cr: paging off again, CR0 0x%x",
+          read_cr0());
 }
 
 void guest_main(const struct mb1_info *mbi)

@@ -46,7 +46,8 @@ static void soft_int(void)
 {
     uint32_t at;
     trap_expect();
-    __asm__ volatile("movl $1f, %0\n\t" CATCH_BEGIN "int $0x41\n1:" CATCH_END : "=r"(at) :: "memory");
+    __asm__ volatile("movl $1f, %0\n\t" CATCH_BEGIN "int $0x41\n1:" CATCH_END
+                     : "=r"(at) :: "memory");
     expect("INT 0x41, EIP after it", VEC_SOFT, 0, at);
 }
 

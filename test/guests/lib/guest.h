@@ -79,9 +79,18 @@ void paging_identity(uint32_t *pd, uint32_t bytes);
 void paging_on(uint32_t *pd);
 void paging_off(void);
 
-static inline void outb(uint16_t p, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(p)); }
-static inline void outw(uint16_t p, uint16_t v) { __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(p)); }
-static inline void outl(uint16_t p, uint32_t v) { __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(p)); }
+static inline void outb(uint16_t p, uint8_t v)
+{
+    __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(p));
+}
+static inline void outw(uint16_t p, uint16_t v)
+{
+    __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(p));
+}
+static inline void outl(uint16_t p, uint32_t v)
+{
+    __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(p));
+}
 static inline uint8_t inb(uint16_t p)
 {
     uint8_t v;
