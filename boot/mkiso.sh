@@ -7,7 +7,7 @@ iso=$1 root=$2 hv=$3
 shift 3
 mkdir -p "$root/boot"
 cp "$hv" "$root/boot/hypervisor"
-for m in "$@"; do cp "$m" "$root/boot/"; done
+for m in "$@"; do cp "${m#*=}" "$root/boot/${m%%=*}"; done     # NAME=FILE
 log=$(mktemp)
 if ! grub-mkrescue -o "$iso.tmp" --install-modules="multiboot2 normal iso9660 biosdisk serial terminal" \
         --locales= --fonts= --themes= "$root" >"$log" 2>&1; then

@@ -110,6 +110,9 @@ void cpu_load_tables(struct cpu *c)
 void cpu_set_tss(struct cpu *c, uint64_t base, uint32_t limit)
 {
     gdt_set_tss(c, base, limit);            /* available again: LTR faults on a busy TSS */
+    c->tss_base = base;
+    c->tss_limit = limit;
+    c->tr_stale = false;
     __asm__ volatile("ltr %w0" :: "r"(SEL_TSS) : "memory");
 }
 

@@ -52,6 +52,12 @@ struct cpu {
     struct sc *runq;                /* ready SCs, by priority, FIFO within one */
     struct ec *timeouts;            /* ECs blocked with a deadline */
     bool need_resched;
+    uint64_t tss_base;
+    uint32_t tss_limit;
+    bool tr_stale;                  /* a VM exit cut TR's limit to 0x67 (SDM 27.5.2) */
+    uint64_t vmcs;                  /* the current VMCS, physical (0: none) */
+    struct ec *fpu_owner;           /* the vCPU whose FPU state is in the registers */
+    struct ec *vmcs_dying;          /* vCPUs destroyed elsewhere whose VMCS is active here */
     uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
     struct tss tss __attribute__((aligned(16)));
 };

@@ -12,6 +12,7 @@
 #include "sched.h"
 #include "slab.h"
 #include "sm.h"
+#include "vcpu.h"
 #include "x86.h"
 
 static struct slab_cache ec_cache = SLAB_CACHE(sizeof(struct ec));
@@ -19,8 +20,8 @@ static struct slab_cache ec_cache = SLAB_CACHE(sizeof(struct ec));
 struct ec *ec_create(struct pd *pd, unsigned cpu, uint64_t utcb_va, uint64_t ip, uint64_t sp)
 {
     struct ec *ec = slab_alloc(&ec_cache);
-    uint64_t utcb = page_alloc_zeroed(0);
-    if (!ec || !utcb || pd_map(pd, utcb_va, utcb, PAGE_SIZE, PTE_W | PTE_NX)) {
+    uint64_t utcb = utcb_va ? page_alloc_zeroed(0) : 0;     /* a vCPU has none */
+    if (!ec || (utcb_va && (!utcb || pd_map(pd, utcb_va, utcb, PAGE_SIZE, PTE_W | PTE_NX)))) {
         if (ec)
             slab_free(&ec_cache, ec);
         if (utcb)
@@ -31,7 +32,7 @@ struct ec *ec_create(struct pd *pd, unsigned cpu, uint64_t utcb_va, uint64_t ip,
     ec->pd = pd;
     kobj_get(&pd->obj);
     ec->cpu = cpu;
-    ec->utcb = phys_to_virt(utcb);
+    ec->utcb = utcb ? phys_to_virt(utcb) : NULL;
     ec->utcb_va = utcb_va;
     ec->sp = sp;
     ec->regs = (struct regs){ .rip = ip, .rsp = sp, .rflags = RFLAGS_USER,
@@ -103,10 +104,29 @@ void ec_destroy(struct kobj *o)
         }
     }
     ec_detach(ec);
-    pd_unmap(ec->pd, ec->utcb_va, PAGE_SIZE);
-    page_free(virt_to_phys(ec->utcb), 0);
+    if (ec->vmcs && !vcpu_release(ec))
+        return;
+    if (ec->utcb) {
+        pd_unmap(ec->pd, ec->utcb_va, PAGE_SIZE);
+        page_free(virt_to_phys(ec->utcb), 0);
+    }
     kobj_put(&ec->pd->obj);
     slab_free(&ec_cache, ec);
+}
+
+NORETURN void ec_return(struct ec *ec)
+{
+    struct cpu *c = this_cpu();
+    if (ec->vmcs)
+        vcpu_return(ec);
+    if (c->tr_stale)                    /* the I/O bitmap lies beyond TR's limit */
+        cpu_set_tss(c, c->tss_base, c->tss_limit);
+    kernel_unlock();
+    if (ec->iret) {                     /* it was interrupted, not in a SYSCALL */
+        ec->iret = false;
+        ret_user_iret(&ec->regs);
+    }
+    ret_user_sysret(&ec->regs);
 }
 
 void idle_loop(void);

@@ -41,6 +41,12 @@ struct ec {
     struct ec *waiting_for;     /* blocked until this busy handler is free */
     uint64_t deadline;
     struct ec *timeout_next;    /* in its CPU's list of deadlines */
+    uint64_t vmcs;              /* a vCPU (vcpu.c): its VMCS, physical; else 0 */
+    uint32_t *fpu;              /* vCPU: FXSAVE image while another EC owns the FPU */
+    uint64_t cr2;               /* vCPU: guest CR2, which the VMCS does not hold */
+    unsigned event;             /* vCPU: STARTUP or RECALL to deliver before entry */
+    uint16_t vpid;
+    bool launched;              /* vCPU: VMLAUNCH done, VMRESUME from now on */
 };
 
 /* A user thread in `pd` on `cpu`, entering at `ip` with stack `sp`; NULL if no memory. */
@@ -64,4 +70,6 @@ NORETURN void ec_end_current(void);
 /* Nothing to run: wait for interrupts on this CPU's stack. */
 NORETURN void cpu_idle(void);
 NORETURN void ret_user_sysret(struct regs *r);
+/* Leaves the kernel (locked) for `ec`, current on this CPU: ring 3 or its guest. */
+NORETURN void ec_return(struct ec *ec);
 NORETURN void ret_user_iret(struct regs *r);

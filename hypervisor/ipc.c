@@ -9,6 +9,7 @@
 #include "pt.h"
 #include "sched.h"
 #include "syscall.h"
+#include "vcpu.h"
 #include "x86.h"
 #include <vireo/mtd.h>
 
@@ -34,10 +35,14 @@ static struct vireo_typed_item delegate(struct ec *from, struct ec *to,
                             : vireo_crd_base(window) +
                                   ((item.hotspot >> HOTSPOT_SHIFT) & (span - 1) & ~(size - 1));
     uint64_t src = vireo_crd_base(item.crd);
+    bool guest = kind == VIREO_CRD_MEM && (item.hotspot & VIREO_DELEGATE_GUEST);
+    if (guest && !to->pd->ept)
+        return none;
     int st = kind == VIREO_CRD_OBJ
         ? (int)cap_delegate(from->pd->caps, src, to->pd->caps, dst, order, rights)
-        : memdb_delegate(pd_space(from->pd, kind), src, pd_space(to->pd, kind), dst, order,
-                         rights, NULL);
+        : memdb_delegate(pd_space(from->pd, kind), src,
+                         guest ? &to->pd->guest : pd_space(to->pd, kind), dst, order, rights,
+                         NULL);
     if (st != VIREO_SUCCESS)
         return none;
     return (struct vireo_typed_item){ vireo_crd_make(kind, dst, order, rights), 0 };
@@ -56,7 +61,7 @@ static void transfer(struct ec *from, struct ec *to)
     unsigned typed = MIN(s->head.typed, (unsigned)(VIREO_UTCB_WORDS - untyped) / 2);
     for (unsigned i = 0; i < typed; i++) {
         struct vireo_typed_item got = delegate(from, to, *vireo_utcb_typed(s, i),
-                                               d->head.crd_recv);
+                                               to->in_exception ? 0 : d->head.crd_recv);
         if (!to->in_exception)
             *vireo_utcb_typed(d, i) = got;
     }
@@ -72,12 +77,7 @@ static NORETURN void switch_to(struct ec *ec)
     this_cpu()->current = ec;
     ec_check_return(ec);                /* a portal's IP or a reply's RIP is user input */
     pd_activate(ec->pd);
-    kernel_unlock();
-    if (ec->iret) {                     /* it was interrupted, not in a SYSCALL */
-        ec->iret = false;
-        ret_user_iret(&ec->regs);
-    }
-    ret_user_sysret(&ec->regs);
+    ec_return(ec);
 }
 
 static bool in_chain(struct ec *ec, struct ec *h)
@@ -115,7 +115,7 @@ static void state_out(const struct ec *ec, struct vireo_vcpu_state *s, uint64_t 
 }
 
 /* The handler's reply names in s->mtd what it changed; RFLAGS is sanitized on return. */
-static void state_in(struct ec *ec, const struct vireo_vcpu_state *s)
+void ipc_state_in(struct ec *ec, const struct vireo_vcpu_state *s)
 {
     struct regs *r = &ec->regs;
     if (s->mtd & VIREO_MTD_RIP_LEN)
@@ -153,20 +153,33 @@ static NORETURN void enter_handler(struct ec *ec, struct pt *pt)
     switch_to(h);
 }
 
-void exception_call(struct ec *ec, unsigned vector, uint64_t error, uint64_t addr)
+struct pt *event_portal(struct ec *ec, unsigned event)
 {
     struct pt *pt = ec->event_base ? (struct pt *)cap_object(ec->pd->caps,
-                        ec->event_base + vector, KOBJ_PT, VIREO_PT_CALL) : NULL;
+                        ec->event_base + event, KOBJ_PT, VIREO_PT_CALL) : NULL;
     if (!pt || pt->ec->dead || pt->ec->cpu != ec->cpu || in_chain(ec, pt->ec))
-        return;                         /* nobody to handle it: the caller kills ec */
-    if (pt->ec->caller)                 /* busy: the instruction faults again later */
+        return NULL;
+    if (pt->ec->caller)                 /* busy: the instruction faults (exits) again later */
         wait_for(ec, pt->ec);
+    return pt;
+}
+
+NORETURN void event_enter(struct ec *ec, struct pt *pt)
+{
+    ec->in_exception = true;
+    enter_handler(ec, pt);
+}
+
+void exception_call(struct ec *ec, unsigned vector, uint64_t error, uint64_t addr)
+{
+    struct pt *pt = event_portal(ec, vector);
+    if (!pt)
+        return;                         /* nobody to handle it: the caller kills ec */
     struct vireo_vcpu_state *s = &pt->ec->utcb->vcpu;
     state_out(ec, s, pt->mtd);
     s->qual[0] = error;
     s->qual[1] = addr;
-    ec->in_exception = true;
-    enter_handler(ec, pt);
+    event_enter(ec, pt);
 }
 
 NORETURN void sys_call(struct ec *ec, struct regs *r)
@@ -207,8 +220,13 @@ NORETURN void sys_reply(struct ec *ec, struct regs *r)
         }
         schedule();
     }
-    if (caller->in_exception && !ec->orphan)
-        state_in(caller, &ec->utcb->vcpu);
+    bool event = caller->in_exception;
+    if (event && !ec->orphan) {
+        if (caller->vmcs)
+            vcpu_state_in(caller, &ec->utcb->vcpu);
+        else
+            ipc_state_in(caller, &ec->utcb->vcpu);
+    }
     if (!ec->orphan)
         transfer(ec, caller);
     caller->in_exception = false;
@@ -222,7 +240,7 @@ NORETURN void sys_reply(struct ec *ec, struct regs *r)
         next->waiting_for = NULL;
         ec_wake(next, next->regs.rax);
     }
-    if (!caller->iret && !ec->orphan)
+    if (!event && !ec->orphan)
         caller->regs.rax = VIREO_SUCCESS;
     ec->orphan = false;
     switch_to(caller);

@@ -109,6 +109,8 @@ void pd_destroy(struct kobj *o)
     capspace_destroy(pd->caps);
     resspace_destroy(&pd->mem);
     resspace_destroy(&pd->io);
+    if (pd->ept)
+        ept_destroy(pd);
     pd_free(pd);
 }
 
@@ -143,7 +145,7 @@ static void io_unmap(void *ctx, uint64_t base, unsigned order)
 static const struct resspace_ops mem_ops = { mem_map, mem_unmap };
 static const struct resspace_ops io_ops = { io_map, io_unmap };
 
-struct pd *pd_create(const char *name)
+struct pd *pd_create(const char *name, bool vm)
 {
     struct pd *pd = slab_alloc(&pd_cache);
     if (!pd)
@@ -151,7 +153,8 @@ struct pd *pd_create(const char *name)
     pd->caps = kmem_page_alloc();
     pd->root = page_alloc_zeroed(0);
     pd->io_bitmap = new_io_bitmap();
-    if (!pd->caps || !pd->root || !pd->io_bitmap || map_tss_area(pd->root, pd->io_bitmap)) {
+    if (!pd->caps || !pd->root || !pd->io_bitmap || map_tss_area(pd->root, pd->io_bitmap) ||
+        (vm && !ept_create(pd))) {
         pd_free(pd);
         return NULL;
     }

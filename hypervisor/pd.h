@@ -24,17 +24,23 @@ struct pd {
     uint64_t io_bitmap;         /* physical, 8 KiB, a set bit denies the port */
     struct resspace mem;        /* host memory: page numbers -> frames */
     struct resspace io;         /* I/O ports */
+    uint64_t ept;               /* a VM: the EPT PML4 of its guest-physical space, else 0 */
+    struct resspace guest;      /* a VM: guest-physical pages -> frames */
     char name[PD_NAME_MAX];
 };
 
 /* The kernel-only part every address space shares (upper half, TSS area); at boot. */
 void pd_init_kernel(unsigned ncpus);
-struct pd *pd_create(const char *name);
+/* A new PD; with `vm` also a guest-physical space (ept.c). */
+struct pd *pd_create(const char *name, bool vm);
 /* Maps [va, va+size) to [pa, ...) for user access; flags: PTE_W, PTE_NX. */
 int pd_map(struct pd *pd, uint64_t va, uint64_t pa, uint64_t size, uint64_t flags);
 /* Removes user mappings and flushes every CPU's TLB. */
 void pd_unmap(struct pd *pd, uint64_t va, uint64_t size);
 void pd_destroy(struct kobj *o);
+/* ept.c: the VM's guest-physical space, and its end. */
+bool ept_create(struct pd *pd);
+void ept_destroy(struct pd *pd);
 /* The PD's space for memory or I/O capabilities (VIREO_CRD_MEM / _IO). */
 static inline struct resspace *pd_space(struct pd *pd, unsigned crd_kind)
 {

@@ -120,7 +120,7 @@ NORETURN void root_start(const struct mb2_info *mb)
     if (!mb->module_count)
         boot_fail("no modules: the first module must be the root server");
     const struct mb2_module *m = &mb->modules[0];
-    if (!(root_pd = pd_create(m->cmdline)))
+    if (!(root_pd = pd_create(m->cmdline, false)))
         boot_fail("out of memory creating the root PD");
     uint64_t entry;
     const char *err = elf_load(phys_to_virt(m->start), m->end - m->start, ROOT_STACK_TOP -

@@ -10,6 +10,8 @@
 #include "slab.h"
 #include "sm.h"
 #include "spinlock.h"
+#include "vcpu.h"
+#include "vmx.h"
 #include "x86.h"
 
 static struct spinlock big_lock;
@@ -22,6 +24,8 @@ static void flush_if_asked(void)
     uint64_t me = 1ull << this_cpu()->id;
     if (__atomic_load_n(&flush_pending, __ATOMIC_ACQUIRE) & me) {
         write_cr3(read_cr3());
+        if (this_cpu()->vmx_on)
+            vmx_invept_all();
         __atomic_and_fetch(&flush_pending, ~me, __ATOMIC_RELEASE);
     }
 }
@@ -52,6 +56,8 @@ void tlb_shootdown(void)
         if (cpus[i].online && i != this_cpu()->id)
             others |= 1ull << i;
     write_cr3(read_cr3());
+    if (this_cpu()->vmx_on)
+        vmx_invept_all();
     __atomic_or_fetch(&flush_pending, others, __ATOMIC_RELEASE);
     for (unsigned i = 0; i < cpu_count; i++)
         if (others & (1ull << i))
@@ -153,12 +159,7 @@ NORETURN void resume(struct ec *ec)
     r->rflags = (r->rflags & RFLAGS_USER_MASK) | RFLAGS_USER;
     ec_check_return(ec);
     kobj_reap_any();
-    kernel_unlock();
-    if (ec->iret) {
-        ec->iret = false;
-        ret_user_iret(r);
-    }
-    ret_user_sysret(r);
+    ec_return(ec);
 }
 
 struct sc *ec_chain_sc(struct ec *ec)
@@ -244,6 +245,7 @@ void sched_tick(void)
 void sched_kick(void)
 {
     struct cpu *c = this_cpu();
+    vcpu_reap(c);
     if (c->runq && (!c->sc_current || c->runq->prio > c->sc_current->prio))
         c->need_resched = true;
 }

@@ -13,6 +13,8 @@
 #include "sched.h"
 #include "sm.h"
 #include "syscall.h"
+#include "vcpu.h"
+#include "vmx.h"
 #include "x86.h"
 
 #define HC_MASK ((1u << VIREO_HC_NUMBER_BITS) - 1)
@@ -83,7 +85,10 @@ static NORETURN void sys_create_pd(struct ec *ec, struct regs *r)
     if (crd && (vireo_crd_kind(crd) != VIREO_CRD_OBJ || order > CAP_ORDER_MAX ||
                 !IS_ALIGNED(vireo_crd_base(crd), 1ull << order)))
         finish(ec, VIREO_BAD_PAR);
-    struct pd *pd = pd_create(name);
+    bool vm = HC_FLAGS(r) & VIREO_HC_FLAG_PD_VM;
+    if (vm && !vmx_caps.ept)
+        finish(ec, VIREO_BAD_FTR);
+    struct pd *pd = pd_create(name, vm);
     if (!pd || !crd)
         install(ec, r->rdi, pd ? &pd->obj : NULL);
     st = cap_create(caps(ec), r->rdi, &pd->obj, VIREO_OBJ_ALL);
@@ -99,21 +104,23 @@ static NORETURN void sys_create_ec(struct ec *ec, struct regs *r)
 {
     struct pd *pd = (struct pd *)object(ec, r->rsi, KOBJ_PD, VIREO_PD_CREATE_EC);
     uint64_t cpu = r->rdx & ((1u << VIREO_EC_CPU_BITS) - 1), utcb = r->r8;
+    bool vcpu = HC_FLAGS(r) & VIREO_HC_FLAG_EC_VCPU;
     if (!pd)
         finish(ec, VIREO_BAD_CAP);
-    if (HC_FLAGS(r) & VIREO_HC_FLAG_EC_VCPU)
-        finish(ec, VIREO_BAD_FTR);      /* vCPUs come with the VT-x work */
     if (cpu >= cpu_count || !cpus[cpu].online)
         finish(ec, VIREO_BAD_CPU);
-    if (!utcb || !IS_ALIGNED(utcb, PAGE_SIZE) || utcb >= USER_LIMIT ||
-        paging_lookup_in(pd->root, utcb) != ~0ull)
+    if (vcpu && (!pd->ept || !vmx_caps.unrestricted || !cpus[cpu].vmx_on))
+        finish(ec, pd->ept ? VIREO_BAD_FTR : VIREO_BAD_PAR);
+    if (!vcpu && (!utcb || !IS_ALIGNED(utcb, PAGE_SIZE) || utcb >= USER_LIMIT ||
+                  paging_lookup_in(pd->root, utcb) != ~0ull))
         finish(ec, VIREO_BAD_PAR);
     enum vireo_status st = dst_free(ec, r->rdi);
     if (st)
         finish(ec, st);
-    struct ec *e = ec_create(pd, (unsigned)cpu, utcb, r->r10, r->r9);
+    struct ec *e = vcpu ? vcpu_create(pd, (unsigned)cpu)
+                        : ec_create(pd, (unsigned)cpu, utcb, r->r10, r->r9);
     if (e) {
-        e->global = HC_FLAGS(r) & VIREO_HC_FLAG_EC_GLOBAL;
+        e->global |= HC_FLAGS(r) & VIREO_HC_FLAG_EC_GLOBAL;
         e->event_base = r->rdx >> VIREO_EC_CPU_BITS;
     }
     install(ec, r->rdi, e ? &e->obj : NULL);
@@ -240,9 +247,13 @@ static NORETURN void sys_sm_ctrl(struct ec *ec, struct regs *r)
 
 static NORETURN void sys_ec_ctrl(struct ec *ec, struct regs *r)
 {
-    if (!object(ec, r->rdi, KOBJ_EC, VIREO_EC_CTRL))
+    struct ec *e = (struct ec *)object(ec, r->rdi, KOBJ_EC, VIREO_EC_CTRL);
+    if (!e)
         finish(ec, VIREO_BAD_CAP);
-    finish(ec, VIREO_BAD_FTR);          /* recall needs vCPUs (VT-x issue) */
+    if (!e->vmcs || !(HC_FLAGS(r) & VIREO_HC_FLAG_EC_RECALL))
+        finish(ec, VIREO_BAD_PAR);
+    vcpu_recall(e);
+    finish(ec, VIREO_SUCCESS);
 }
 
 static NORETURN void sys_assign_gsi(struct ec *ec, struct regs *r)

@@ -13,3 +13,13 @@ NORETURN void sys_reply(struct ec *ec, struct regs *r);
 /* Sends the exception to the EC's portal event_base + vector, if it has one; returns
    only if there is none (or it cannot take the call), and then the EC must die. */
 void exception_call(struct ec *ec, unsigned vector, uint64_t error, uint64_t addr);
+
+struct pt;
+struct vireo_vcpu_state;
+/* The portal for `ec`'s event (exception vector, VM exit reason) that can take the call
+   now; NULL if none can; does not return while the handler is busy (the EC waits). */
+struct pt *event_portal(struct ec *ec, unsigned event);
+/* Calls the portal's handler for the event, its message already in the handler's UTCB. */
+NORETURN void event_enter(struct ec *ec, struct pt *pt);
+/* The GPR groups (and RIP, RSP, RFLAGS of a thread) of an event reply, by s->mtd. */
+void ipc_state_in(struct ec *ec, const struct vireo_vcpu_state *s);

@@ -29,19 +29,25 @@
 
 struct vmx_caps vmx_caps;
 
-/* Appendix A.3: the high half of a control MSR lists the controls that may be 1. */
-static uint32_t allowed1(uint32_t msr) { return (uint32_t)(rdmsr(msr) >> 32); }
-
 static void read_caps(void)
 {
     uint64_t basic = rdmsr(MSR_VMX_BASIC);
     struct vmx_caps *c = &vmx_caps;
     c->revision = (uint32_t)(basic & BASIC_REVISION_MASK);
     c->true_ctls = basic & BASIC_TRUE_CTLS;
-    uint32_t pin = allowed1(c->true_ctls ? MSR_VMX_TRUE_PINBASED_CTLS : MSR_VMX_PINBASED_CTLS);
-    uint32_t proc = allowed1(c->true_ctls ? MSR_VMX_TRUE_PROCBASED_CTLS
-                                          : MSR_VMX_PROCBASED_CTLS);
-    uint32_t proc2 = proc & PROC_SECONDARY ? allowed1(MSR_VMX_PROCBASED_CTLS2) : 0;
+    unsigned t = c->true_ctls ? MSR_VMX_TRUE_PINBASED_CTLS - MSR_VMX_PINBASED_CTLS : 0;
+    c->pin_ctls = rdmsr(MSR_VMX_PINBASED_CTLS + t);
+    c->proc_ctls = rdmsr(MSR_VMX_PROCBASED_CTLS + t);
+    c->exit_ctls = rdmsr(MSR_VMX_EXIT_CTLS + t);
+    c->entry_ctls = rdmsr(MSR_VMX_ENTRY_CTLS + t);
+    /* Appendix A.3: the high half of a control MSR lists the controls that may be 1. */
+    uint32_t pin = (uint32_t)(c->pin_ctls >> 32), proc = (uint32_t)(c->proc_ctls >> 32);
+    c->proc2_ctls = proc & PROC_SECONDARY ? rdmsr(MSR_VMX_PROCBASED_CTLS2) : 0;
+    uint32_t proc2 = (uint32_t)(c->proc2_ctls >> 32);
+    c->cr0_fixed0 = rdmsr(MSR_VMX_CR0_FIXED0);
+    c->cr0_fixed1 = rdmsr(MSR_VMX_CR0_FIXED1);
+    c->cr4_fixed0 = rdmsr(MSR_VMX_CR4_FIXED0);
+    c->cr4_fixed1 = rdmsr(MSR_VMX_CR4_FIXED1);
     c->preemption_timer = pin & PIN_PREEMPTION_TIMER;
     c->posted_intr = pin & PIN_POSTED_INTR;
     c->preemption_shift = (unsigned)(rdmsr(MSR_VMX_MISC) & MISC_PREEMPTION_SHIFT_MASK);
@@ -62,7 +68,7 @@ static void read_caps(void)
 static void apply_fixed_bits(void)
 {
     write_cr0((read_cr0() | rdmsr(MSR_VMX_CR0_FIXED0)) & rdmsr(MSR_VMX_CR0_FIXED1));
-    write_cr4((read_cr4() | CR4_VMXE | rdmsr(MSR_VMX_CR4_FIXED0)) &
+    write_cr4((read_cr4() | CR4_VMXE | CR4_OSFXSR | rdmsr(MSR_VMX_CR4_FIXED0)) &
               rdmsr(MSR_VMX_CR4_FIXED1));
 }
 

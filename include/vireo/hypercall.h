@@ -92,7 +92,8 @@ enum vireo_hypercall {
 #define VIREO_HC_FLAG_NONBLOCK 0x1      /* call: fail instead of waiting for the handler */
 #define VIREO_HC_FLAG_REVOKE_SELF 0x1   /* revoke: also remove the named capabilities */
 #define VIREO_HC_FLAG_EC_GLOBAL 0x1     /* create_ec: a global EC (gets its own SC) */
-#define VIREO_HC_FLAG_EC_VCPU 0x2       /* create_ec: a virtual CPU (next issue) */
+#define VIREO_HC_FLAG_EC_VCPU 0x2       /* create_ec: a virtual CPU in a VM PD */
+#define VIREO_HC_FLAG_PD_VM 0x1         /* create_pd: a VM (with a guest-physical space) */
 #define VIREO_HC_FLAG_SM_DOWN 0x1       /* sm_ctrl: down (else up) */
 #define VIREO_HC_FLAG_SM_ZERO 0x2       /* sm_ctrl down: consume all counts at once */
 #define VIREO_HC_FLAG_EC_RECALL 0x1     /* ec_ctrl: force the EC (vCPU) out to recall */

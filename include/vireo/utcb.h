@@ -23,13 +23,13 @@ struct vireo_typed_item {
     uint64_t hotspot;           /* bits 12-63 hotspot, bits 0-11 VIREO_DELEGATE_* flags */
 };
 
-#define VIREO_DELEGATE_GUEST 0x1        /* memory goes to the receiver's guest space (EPT) */
-#define VIREO_DELEGATE_HOST 0x2         /* ... and/or its host space (default if neither) */
+#define VIREO_DELEGATE_GUEST 0x1        /* memory goes to the receiver's guest space (EPT):
+                                           a VM PD's guest-physical memory */
 
 struct vireo_segment {
-    uint16_t sel;
-    uint16_t ar;                /* VMX access-rights format */
-    uint32_t limit;
+    uint16_t sel, reserved0;
+    uint32_t ar;                /* VMX access-rights format (bit 16: unusable) */
+    uint32_t limit, reserved1;
     uint64_t base;
 };
 
@@ -64,7 +64,7 @@ struct vireo_utcb {
 
 _Static_assert(sizeof(struct vireo_utcb_head) == 32, "UTCB header layout");
 _Static_assert(sizeof(struct vireo_typed_item) == 16, "typed item layout");
-_Static_assert(sizeof(struct vireo_segment) == 16, "segment layout");
+_Static_assert(sizeof(struct vireo_segment) == 24, "segment layout");
 _Static_assert(sizeof(struct vireo_utcb) == VIREO_UTCB_SIZE, "UTCB is one page");
 _Static_assert(sizeof(struct vireo_vcpu_state) <= sizeof(((struct vireo_utcb *)0)->words),
                "vCPU state fits the message area");

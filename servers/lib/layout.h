@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Vireo user environment: where things are in every server's address space. */
 #pragma once
+#include <stdint.h>
 
 #define SERVER_UTCB 0x00007ffffffff000ull       /* the server's (first) EC */
 #define SERVER_STACK_TOP 0x00007fffffff0000ull
@@ -16,3 +17,14 @@
 /* A server's interrupt, if its module line says irq=N: a semaphore the root routes the
    GSI to and delegates here with the server's first page. */
 #define SERVER_SEL_IRQ 16
+/* A VMM (module line `vmm guest=MODULE mem=MIB`) gets, with its first page: a portal to
+   the console server of its own, the guest's RAM and the guest module's pages (read-only),
+   at these places; its first call carries words[] = struct vmm_boot, then the guest
+   module's command line (NUL-terminated). */
+#define SERVER_SEL_CONSOLE 17
+#define VMM_GUEST_RAM 0x0000010000000000ull
+#define VMM_GUEST_IMAGE 0x0000008000000000ull
+struct vmm_boot {
+    uint64_t ram_size, image_size, tsc_khz;
+    uint64_t event_base;        /* its exception portals (the root pages it in) */
+};

@@ -19,13 +19,18 @@
 #define EVENTS 32                       /* exception vectors, one portal each */
 #define SEL_PAGER VIREO_SEL_FIRST_FREE
 #define SEL_CONSOLE (VIREO_SEL_FIRST_FREE + 1)
-#define SEL_SERVER(i, k) (64 + 8 * (i) + (k))   /* k: 0 PD, 1 EC, 2 portal, 3 irq SM */
+#define SEL_IDLE (VIREO_SEL_FIRST_FREE + 2)    /* a semaphore nobody ups */
+#define SEL_SERVER(i, k) (64 + 8 * (i) + (k))   /* k: 0 PD, 1 EC, 2 portal, 3 irq SM,
+                                                   4 its console portal (a VMM) */
 #define EVENT_BASE(i) (256 + EVENTS * (i))      /* in the root's and the server's space */
 #define PAGER_UTCB 0x20000000ull
 #define HANDLER_UTCB SERVER_UTCB
 #define STACK_WORDS 2048
 #define IO_ARG "io=0x"
 #define IRQ_ARG "irq="
+#define GUEST_ARG "guest="
+#define MEM_ARG "mem="
+#define MAX_ITEMS 64
 #define HOTSPOT_SHIFT 12
 #define LINE_MAX 120
 
@@ -39,6 +44,9 @@ struct server {
     unsigned io_order;
     int irq;                            /* -1: none */
     bool io_given, dead;
+    int guest;                          /* a VMM: the guest's module, else -1 */
+    uint64_t ram;                       /* a VMM: the guest's RAM, 2^ram_order pages */
+    unsigned ram_order;
 };
 
 static const struct vireo_hip *hip;
@@ -61,6 +69,60 @@ static uint64_t ram_page(void)
     next_ram += PAGE;
     memset((void *)(next_ram - PAGE), 0, PAGE);
     return next_ram - PAGE;
+}
+
+/* 2^order naturally aligned pages of RAM, not zeroed; 0 if no range has them. */
+static uint64_t ram_chunk(unsigned order)
+{
+    uint64_t size = PAGE << order;
+    for (;;) {
+        uint64_t base = (next_ram + size - 1) & ~(size - 1);
+        if (next_ram && base + size <= ram_end) {
+            next_ram = base + size;
+            return base;
+        }
+        if (ram_range >= hip->mem_count)
+            return 0;
+        next_ram = hip->mem_window + hip->mem[ram_range].start;
+        ram_end = next_ram + hip->mem[ram_range++].size;
+    }
+}
+
+/* Typed items delegating [base, base + size) to `dst` onwards: aligned power-of-two
+   pieces, as a CRD must be; returns the next free item. */
+static unsigned give_range(struct vireo_utcb *u, unsigned t, uint64_t base, uint64_t size,
+                           uint64_t dst, unsigned rights)
+{
+    for (uint64_t off = 0; off < size && t < MAX_ITEMS;) {
+        unsigned order = 0;
+        while (order < 30 && !((base + off) & (PAGE << order)) &&
+               !((dst + off) & (PAGE << order)) && off + (PAGE << (order + 1)) <= size)
+            order++;
+        struct vireo_typed_item *item = vireo_utcb_typed(u, t++);
+        item->crd = vireo_crd_make(VIREO_CRD_MEM, (base + off) / PAGE, order, rights);
+        item->hotspot = dst + off;
+        off += PAGE << order;
+    }
+    return t;
+}
+
+/* What a VMM gets with its first page: its console portal, its own PD, guest RAM and the
+   guest image. */
+static void give_vmm(struct server *s, unsigned i, struct vireo_utcb *u)
+{
+    unsigned t = u->head.typed;
+    struct vireo_typed_item *item = vireo_utcb_typed(u, t++);
+    item->crd = vireo_crd_make(VIREO_CRD_OBJ, SEL_SERVER(i, 4), 0, VIREO_PT_CALL);
+    item->hotspot = (uint64_t)SERVER_SEL_CONSOLE << HOTSPOT_SHIFT;
+    item = vireo_utcb_typed(u, t++);    /* it builds its VM from objects of its own PD */
+    item->crd = vireo_crd_make(VIREO_CRD_OBJ, SEL_SERVER(i, 0), 0, VIREO_OBJ_ALL);
+    item->hotspot = (uint64_t)VIREO_SEL_SELF_PD << HOTSPOT_SHIFT;
+    t = give_range(u, t, s->ram, PAGE << s->ram_order, VMM_GUEST_RAM,
+                   VIREO_MEM_R | VIREO_MEM_W | VIREO_MEM_X);
+    uint64_t image = hip->mem_window + hip->modules[s->guest].start;
+    t = give_range(u, t, image, (hip->modules[s->guest].size + PAGE - 1) & ~(PAGE - 1),
+                   VMM_GUEST_IMAGE, VIREO_MEM_R);
+    u->head.typed = (uint16_t)t;
 }
 
 /* Through the console server once it runs, else straight to COM1. */
@@ -158,6 +220,8 @@ static NORETURN void pager(uint64_t id)
             t->hotspot = (uint64_t)SERVER_SEL_IRQ << HOTSPOT_SHIFT;
             u->head.typed++;
         }
+        if (s->guest >= 0)
+            give_vmm(s, i, u);
         s->io_given = true;
     }
     vireo_hypercall(VIREO_HC_REPLY, 0, 0, 0, 0);
@@ -210,7 +274,68 @@ static uint64_t start_server(unsigned i)
         st = hc(VIREO_HC_CREATE_SM, SEL_SERVER(i, 3), VIREO_SEL_SELF_PD, 0, 0, 0, 0);
     if (!st && s->irq >= 0)
         st = hc(VIREO_HC_ASSIGN_GSI, SEL_SERVER(i, 3), (uint64_t)s->irq, 0, 0, 0, 0);
+    if (!st && s->guest >= 0)           /* the console knows its clients by portal id */
+        st = hc(VIREO_HC_CREATE_PT, SEL_SERVER(i, 4), VIREO_SEL_SELF_PD, SEL_SERVER(0, 1), 0,
+                servers[0].entry, 0);
+    if (!st && s->guest >= 0)
+        st = hc(VIREO_HC_PT_CTRL, SEL_SERVER(i, 4), i, 0, 0, 0, 0);
     return st;
+}
+
+static const char *find_arg(const char *s, const char *key)
+{
+    for (; *s; s++)
+        if (!strncmp(s, key, strlen(key)))
+            return s;
+    return NULL;
+}
+
+/* The module named `name` (up to a blank), or -1. */
+static int find_module(const char *name)
+{
+    size_t n = 0;
+    while (name[n] && name[n] != ' ')
+        n++;
+    for (unsigned m = 1; m < hip->module_count; m++) {
+        const char *c = hip->modules[m].cmdline;
+        if (!strncmp(c, name, n) && (c[n] == ' ' || !c[n]))
+            return (int)m;
+    }
+    return -1;
+}
+
+/* A module some VMM's line names with guest=: not a server. */
+static bool is_guest(unsigned m)
+{
+    for (unsigned k = 1; k < hip->module_count; k++) {
+        const char *g = find_arg(hip->modules[k].cmdline, GUEST_ARG);
+        if (g && find_module(g + strlen(GUEST_ARG)) == (int)m)
+            return true;
+    }
+    return false;
+}
+
+/* guest= and mem= of a VMM's line; false (and why) if they make no sense. */
+static bool parse_vmm(struct server *s, const char *cmd)
+{
+    const char *g = find_arg(cmd, GUEST_ARG), *mem = find_arg(cmd, MEM_ARG);
+    if (!g)
+        return true;
+    s->guest = find_module(g + strlen(GUEST_ARG));
+    uint64_t mib = 0;
+    for (const char *p = mem ? mem + strlen(MEM_ARG) : "16"; *p >= '0' && *p <= '9'; p++)
+        mib = mib * 10 + (uint64_t)(*p - '0');
+    while ((PAGE << s->ram_order) < mib * MIB && s->ram_order < 20)
+        s->ram_order++;
+    if (s->guest < 0 || (PAGE << s->ram_order) != mib * MIB || mib < 2) {
+        uart_printf("root: '%s': needs guest=MODULE and mem=MIB, a power of two >= 2\n", cmd);
+        return false;
+    }
+    if (!(s->ram = ram_chunk(s->ram_order))) {
+        uart_printf("root: '%s': no %lu MiB of RAM for the guest\n", cmd, mib);
+        return false;
+    }
+    return true;
 }
 
 static void parse_module(unsigned m)
@@ -218,11 +343,13 @@ static void parse_module(unsigned m)
     struct server *s = &servers[server_count];
     const char *cmd = hip->modules[m].cmdline;
     unsigned n = 0;
+    *s = (struct server){ .irq = -1, .guest = -1 };
     while (cmd[n] && cmd[n] != ' ' && n < sizeof(s->name) - 1) {
         s->name[n] = cmd[n];
         n++;
     }
-    s->irq = -1;
+    if (is_guest(m) || !parse_vmm(s, cmd))
+        return;
     for (const char *p = cmd; *p; p++) {
         if (strncmp(p, IRQ_ARG, strlen(IRQ_ARG)) == 0)
             for (p += strlen(IRQ_ARG), s->irq = 0; *p >= '0' && *p <= '9'; p++)
@@ -248,6 +375,15 @@ static void parse_module(unsigned m)
     struct vireo_utcb *u = (struct vireo_utcb *)SERVER_UTCB;
     u->head.untyped = 0;
     u->head.typed = 0;
+    if (s->guest >= 0) {                /* what the VMM must know about its guest */
+        struct vmm_boot boot = { PAGE << s->ram_order, hip->modules[s->guest].size,
+                                 hip->tsc_khz, EVENT_BASE(server_count) };
+        memcpy(u->words, &boot, sizeof(boot));
+        memcpy((char *)u->words + sizeof(boot), hip->modules[s->guest].cmdline,
+               VIREO_HIP_CMDLINE);
+        ((char *)u->words)[sizeof(boot) + VIREO_HIP_CMDLINE - 1] = '\0';
+        u->head.untyped = (uint16_t)((sizeof(boot) + VIREO_HIP_CMDLINE) / 8 + 1);
+    }
     if (!st)
         st = vireo_hypercall(VIREO_HC_CALL, SEL_SERVER(server_count, 2), 0, 0, 0).status;
     uart_printf("root: server %u '%s' %s (status %lu)\n", server_count, s->name,
@@ -275,14 +411,17 @@ static const char *read_input(void)
 /* Echoes input line by line: the first interactive use of the console. */
 static NORETURN void echo_input(void)
 {
+    unsigned vmms = 0;
+    for (unsigned i = 0; i < server_count; i++)
+        vmms += servers[i].guest >= 0;
     char line[LINE_MAX];
     unsigned len = 0;
     for (;;) {
-        const char *in = console_up ? read_input() : "";
-        if (!*in) {                     /* no console: nothing to wait for */
-            for (;;)
-                __asm__ volatile("pause");
-        }
+        /* A read holds the console's one EC until input comes: not while VMMs print. */
+        const char *in = console_up && !vmms ? read_input() : "";
+        if (!*in)                       /* no console: nothing to wait for */
+            vireo_hypercall(VIREO_HC_SM_CTRL | VIREO_HC_FLAG_SM_DOWN << VIREO_HC_FLAGS_SHIFT,
+                            SEL_IDLE, 0, 0, 0);
         for (; *in; in++) {
             if (*in != '\r' && *in != '\n' && len < LINE_MAX - 1) {
                 line[len++] = *in;
@@ -310,6 +449,8 @@ NORETURN void main(struct vireo_utcb *utcb, const struct vireo_hip *h)
     }
     uint64_t st = hc(VIREO_HC_CREATE_EC, SEL_PAGER, VIREO_SEL_SELF_PD, 0, PAGER_UTCB,
                      (uint64_t)&pager_stack[STACK_WORDS - 1], 0);
+    if (!st)
+        st = hc(VIREO_HC_CREATE_SM, SEL_IDLE, VIREO_SEL_SELF_PD, 0, 0, 0, 0);
     if (st)
         uart_printf("root: cannot create the pager: status %lu\n", st);
     for (unsigned m = 1; m < hip->module_count && server_count < MAX_SERVERS && !st; m++)

@@ -467,14 +467,18 @@ static uint32_t cpuid1_ecx(void)
     return c;
 }
 
+/* A vCPU needs a VM PD; a VM PD needs EPT. */
 static const char *hyp_vcpu_without_vmx(void)
 {
-    uint64_t d = sel_alloc();
+    uint64_t d = sel_alloc(), vm = sel_alloc();
+    EXPECT(hc_create_ec(VIREO_HC_FLAG_EC_VCPU, d, VIREO_SEL_SELF_PD,
+                        hc_ec_cpu(0, SEL_EVENT_NONE), utcb_alloc(), 0, 0), VIREO_BAD_PAR);
+    EXPECT_EMPTY(d);
     if (cpuid1_ecx() & CPUID1_ECX_VMX)
         return test_skip("this CPU has VMX");
-    EXPECT(hc_create_ec(VIREO_HC_FLAG_EC_VCPU, d, VIREO_SEL_SELF_PD,
-                        hc_ec_cpu(0, SEL_EVENT_NONE), utcb_alloc(), 0, 0), VIREO_BAD_FTR);
-    EXPECT_EMPTY(d);
+    EXPECT(vireo_hc6(hc_rax(VIREO_HC_CREATE_PD, VIREO_HC_FLAG_PD_VM), vm, VIREO_SEL_SELF_PD,
+                     0, 0, 0, 0).status, VIREO_BAD_FTR);
+    EXPECT_EMPTY(vm);
     return NULL;
 }
 
@@ -501,7 +505,7 @@ static const struct test hyp_tests[] = {
     { "HYP0020", "a huge SC quantum: accepted or BAD_PAR", hyp_huge_quantum },
     { "HYP0021", "quanta under 100 us: BAD_PAR; 100 us at top priority still runs",
       hyp_tiny_quantum },
-    { "HYP0022", "create a vCPU without VMX: BAD_FTR", hyp_vcpu_without_vmx },
+    { "HYP0022", "a vCPU outside a VM PD: BAD_PAR; a VM PD without VMX: BAD_FTR", hyp_vcpu_without_vmx },
     { "HYP0037", "our own RAM page revoked, then touched by a worker", r2_hyp_revoke_own_ram },
     { "HYP0038", "a GSI routed to CPU 1, its semaphore revoked, then it fires", r2_hyp_gsi_revoked },
 };

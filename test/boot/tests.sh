@@ -143,6 +143,21 @@ run_boot_tests() {
         --count "vireo: 2 of 2 CPUs up" 1 "${root_ok[@]}" \
         --count "cpu[0-9]+: online" 2 --count "cpu[0-9]+: VMXON ok" 2
 
+    # The same guests under Vireo on Bochs (VT-x with EPT): each VM exit goes to the VMM
+    # in ring 3 (vmm/); the guest's COM1 reaches the console through it.
+    local vm_fail="VIREO PANIC|vireo: halted|vireo: killed|^FAIL:|vmm: (unexpected|cannot|VM entry)"
+    local guest
+    for guest in cpuid pio hlt mmio vmcall msr cr exceptions realmode vmexit; do
+        boot_test "bochs-vm-$guest" "${bochs[@]}" --smp 1 --iso "$b/vm-$guest.iso" \
+            --pass "^vmm: guest exit status 0" \
+            --fail "$vm_fail|SUMMARY: [0-9]+ tests, [1-9]|vmm: guest exit status [1-9]" \
+            --count "^SUMMARY: [0-9]+ tests, 0 unexpected failures" 1
+    done
+    # A hostile guest ends alone, by its triple fault, after every stage of its attack.
+    boot_test bochs-vm-hostile "${bochs[@]}" --smp 1 --iso "$b/vm-hostile.iso" \
+        --pass "^vmm: guest triple fault" --fail "$vm_fail|^SUMMARY" \
+        --count "^hostile: progress [1-5]:" 5 --count "^PASS: hostile: " 1
+
     # The test guests (test/guests, docs/guests.md), natively under QEMU TCG: each check
     # must hold on a real-enough PC before it is asked of Vireo's VMM.
     guest_test cpuid --count "^PASS: cpuid: " 6

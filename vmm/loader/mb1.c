@@ -291,7 +291,7 @@ static void boot_state(const struct plan *p, uint32_t module_size, struct mb1_bo
 
 enum mb1_status mb1_load(const struct mb1_load_args *a, struct mb1_boot *boot)
 {
-    struct plan p;
+    struct plan p = { 0 };
     enum mb1_status st;
     if (!a || !boot || !a->image || !a->ram ||
         (a->module && a->module->size && !a->module->data))

@@ -1,0 +1,453 @@
+/* SPDX-License-Identifier: MIT */
+/* Vireo: virtual CPUs: VMCS set-up, VM entry and exit, exits as portal calls (SDM Vol. 3C
+   24-27). Only external interrupts and NMIs are handled here; everything else goes to the
+   VMM. */
+#include <stddef.h>
+#include <vireo/mtd.h>
+#include <vireo/utcb.h>
+#include <vireo/vmx.h>
+#include "cpu.h"
+#include "ec.h"
+#include "intr.h"
+#include "lapic.h"
+#include "memory.h"
+#include "pd.h"
+#include "pmm.h"
+#include "pt.h"
+#include "sched.h"
+#include "syscall.h"
+#include "vcpu.h"
+#include "vmcs.h"
+#include "vmx.h"
+#include "x86.h"
+
+#define PIN_EXTINT_EXITING (1u << 0)
+#define PIN_NMI_EXITING (1u << 3)
+#define PIN_VIRTUAL_NMIS (1u << 5)
+#define PROC_INTR_WINDOW (1u << 2)
+#define PROC_TSC_OFFSET (1u << 3)
+#define PROC_HLT_EXITING (1u << 7)
+#define PROC_MWAIT_EXITING (1u << 10)
+#define PROC_NMI_WINDOW (1u << 22)
+#define PROC_IO_BITMAPS (1u << 25)
+#define PROC_MONITOR_EXITING (1u << 29)
+#define PROC_SECONDARY (1u << 31)
+#define PROC2_EPT (1u << 1)
+#define PROC2_VPID (1u << 5)
+#define PROC2_UNRESTRICTED (1u << 7)
+#define EXIT_HOST_64 (1u << 9)
+#define EXIT_PAT (3u << 18)                     /* save and load */
+#define EXIT_EFER (3u << 20)
+#define ENTRY_IA32E (1u << 9)
+#define ENTRY_PAT (1u << 14)
+#define ENTRY_EFER (1u << 15)
+#define EPTP_WB_4LEVEL (6u | 3u << 3)
+#define EPTP_AD (1u << 6)
+#define EXIT_FAILED_ENTRY (1u << 31)
+#define EXIT_REASON_MASK 0xffffu
+#define INTR_INFO_TYPE_NMI (2u << 8)
+#define INTR_INFO_TYPE_MASK (7u << 8)
+#define EFER_LMA (1ull << 10)
+#define CR0_PE (1ull << 0)
+#define CR0_PG (1ull << 31)
+#define MSR_PAT 0x277
+#define FXSAVE_FCW_DEFAULT 0x37f
+#define FXSAVE_MXCSR_DEFAULT 0x1f80
+#define SEGMENTS 8
+#define SEG_CS 1
+#define SEG_LDTR 6
+#define SEG_TR 7
+#define AR_DATA 0x93
+#define AR_CODE 0x9b
+#define AR_LDT 0x82
+#define AR_TSS_BUSY 0x8b
+
+void vmx_enter(struct regs *r, bool launched);
+void vmx_exit_entry(void);
+
+static uint16_t next_vpid = 1;
+
+/* SDM 24.6 / A.3: a control's value honours the bits the CPU fixes at 0 or 1. */
+static uint32_t ctl(uint64_t allowed, uint32_t want)
+{
+    return (want | (uint32_t)allowed) & (uint32_t)(allowed >> 32);
+}
+
+static uint64_t cr0_forced(void) { return vmx_caps.cr0_fixed0 & ~(CR0_PE | CR0_PG); }
+
+/* The guest sees `shadow`; the bits the host forces exit when the guest changes them. */
+static void write_cr(enum vmcs_field cr, uint64_t v)
+{
+    bool cr0 = cr == VMCS_GUEST_CR0;
+    uint64_t set = cr0 ? cr0_forced() : vmx_caps.cr4_fixed0;
+    uint64_t keep = cr0 ? vmx_caps.cr0_fixed1 : vmx_caps.cr4_fixed1;
+    vmcs_write(cr, (v | set) & keep);
+    vmcs_write(cr0 ? VMCS_CR0_SHADOW : VMCS_CR4_SHADOW, v);
+    vmcs_write(cr0 ? VMCS_CR0_MASK : VMCS_CR4_MASK, set | ~keep);
+}
+
+static uint64_t read_cr(enum vmcs_field cr)
+{
+    bool cr0 = cr == VMCS_GUEST_CR0;
+    uint64_t mask = vmcs_read(cr0 ? VMCS_CR0_MASK : VMCS_CR4_MASK);
+    return (vmcs_read(cr) & ~mask) | (vmcs_read(cr0 ? VMCS_CR0_SHADOW : VMCS_CR4_SHADOW) & mask);
+}
+
+struct host_tables {
+    uint16_t limit;
+    uint64_t base;
+} PACKED;
+
+static void setup_host(struct ec *ec)
+{
+    struct cpu *c = this_cpu();
+    struct host_tables gdt, idt;
+    __asm__ volatile("sgdt %0; sidt %1" : "=m"(gdt), "=m"(idt));
+    vmcs_write(VMCS_HOST_CR0, read_cr0());
+    vmcs_write(VMCS_HOST_CR3, ec->pd->root);
+    vmcs_write(VMCS_HOST_CR4, read_cr4());
+    vmcs_write(VMCS_HOST_ES + 2, SEL_KCODE);
+    vmcs_write(VMCS_HOST_ES + 4, SEL_KDATA);
+    vmcs_write(VMCS_HOST_ES + 12, SEL_TSS);
+    vmcs_write(VMCS_HOST_GS_BASE, (uint64_t)c);
+    vmcs_write(VMCS_HOST_TR_BASE, c->tss_base);
+    vmcs_write(VMCS_HOST_GDTR_BASE, gdt.base);
+    vmcs_write(VMCS_HOST_IDTR_BASE, idt.base);
+    vmcs_write(VMCS_HOST_EFER, rdmsr(MSR_EFER));
+    vmcs_write(VMCS_HOST_PAT, rdmsr(MSR_PAT));
+    vmcs_write(VMCS_HOST_RSP, (uint64_t)&ec->regs.rip);   /* the exit pushes the GPRs */
+    vmcs_write(VMCS_HOST_RIP, (uint64_t)vmx_exit_entry);
+}
+
+static void setup_controls(struct ec *ec)
+{
+    const struct vmx_caps *v = &vmx_caps;
+    vmcs_write(VMCS_PIN_CTLS, ctl(v->pin_ctls, PIN_EXTINT_EXITING | PIN_NMI_EXITING |
+                                                 PIN_VIRTUAL_NMIS));
+    vmcs_write(VMCS_PROC_CTLS, ctl(v->proc_ctls, PROC_TSC_OFFSET | PROC_HLT_EXITING |
+                                                   PROC_MWAIT_EXITING | PROC_IO_BITMAPS |
+                                                   PROC_MONITOR_EXITING | PROC_SECONDARY));
+    vmcs_write(VMCS_PROC_CTLS2, ctl(v->proc2_ctls, PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED));
+    vmcs_write(VMCS_EXIT_CTLS, ctl(v->exit_ctls, EXIT_HOST_64 | EXIT_PAT | EXIT_EFER));
+    vmcs_write(VMCS_ENTRY_CTLS, ctl(v->entry_ctls, ENTRY_PAT | ENTRY_EFER));
+    vmcs_write(VMCS_IO_BITMAP_A, ec->pd->io_bitmap);   /* ports the VM PD holds pass */
+    vmcs_write(VMCS_IO_BITMAP_B, ec->pd->io_bitmap + PAGE_SIZE);
+    vmcs_write(VMCS_EPT_POINTER, ec->pd->ept | EPTP_WB_4LEVEL | (v->ept_ad ? EPTP_AD : 0));
+    vmcs_write(VMCS_VPID, ec->vpid);
+    vmcs_write(VMCS_LINK_POINTER, ~0ull);
+}
+
+/* The state after RESET (SDM Vol. 3A 10.1.1) until the VMM's STARTUP reply says more. */
+static void setup_guest(void)
+{
+    for (unsigned i = 0; i < SEGMENTS; i++) {
+        vmcs_write(VMCS_GUEST_SEL + 2 * i, 0);
+        vmcs_write(VMCS_GUEST_BASE + 2 * i, 0);
+        vmcs_write(VMCS_GUEST_LIMIT + 2 * i, 0xffff);
+        vmcs_write(VMCS_GUEST_AR + 2 * i, i == SEG_CS ? AR_CODE : i == SEG_LDTR ? AR_LDT
+                                           : i == SEG_TR ? AR_TSS_BUSY : AR_DATA);
+    }
+    vmcs_write(VMCS_GUEST_SEL + 2 * SEG_CS, 0xf000);
+    vmcs_write(VMCS_GUEST_BASE + 2 * SEG_CS, 0xffff0000);
+    vmcs_write(VMCS_GUEST_LIMIT + 2 * SEGMENTS, 0xffff);      /* GDTR, IDTR */
+    vmcs_write(VMCS_GUEST_LIMIT + 2 * SEGMENTS + 2, 0xffff);
+    vmcs_write(VMCS_GUEST_RIP, 0xfff0);
+    vmcs_write(VMCS_GUEST_RFLAGS, RFLAGS_FIXED);
+    vmcs_write(VMCS_GUEST_DR7, 0x400);
+    vmcs_write(VMCS_GUEST_PAT, 0x0007040600070406ull);
+    write_cr(VMCS_GUEST_CR0, 0x60000010);
+    write_cr(VMCS_GUEST_CR4, 0);
+}
+
+static void setup_vmcs(struct ec *ec)
+{
+    __asm__ volatile("vmclear %0; vmptrld %0" :: "m"(ec->vmcs) : "cc", "memory");
+    setup_host(ec);
+    setup_controls(ec);
+    setup_guest();
+}
+
+struct ec *vcpu_create(struct pd *pd, unsigned cpu)
+{
+    struct ec *ec = ec_create(pd, cpu, 0, 0, 0);
+    if (!ec)
+        return NULL;
+    ec->vmcs = page_alloc_zeroed(0);
+    uint64_t fpu = page_alloc_zeroed(0);
+    if (!ec->vmcs || !fpu) {
+        if (ec->vmcs)
+            page_free(ec->vmcs, 0);
+        if (fpu)
+            page_free(fpu, 0);
+        ec->vmcs = 0;
+        kobj_destroy(&ec->obj);
+        return NULL;
+    }
+    ec->fpu = phys_to_virt(fpu);
+    *(uint16_t *)ec->fpu = FXSAVE_FCW_DEFAULT;
+    ec->fpu[6] = FXSAVE_MXCSR_DEFAULT;
+    *(uint32_t *)phys_to_virt(ec->vmcs) = vmx_caps.revision;
+    ec->vpid = next_vpid++;
+    if (!next_vpid)                     /* VPID 0 is the host's */
+        next_vpid = 1;
+    ec->event = VIREO_EVENT_STARTUP;
+    ec->global = true;
+    return ec;
+}
+
+bool vcpu_release(struct ec *ec)
+{
+    struct cpu *c = &cpus[ec->cpu];
+    for (unsigned i = 0; i < cpu_count; i++)
+        if (cpus[i].fpu_owner == ec)
+            cpus[i].fpu_owner = NULL;
+    if (c->vmcs == ec->vmcs && c != this_cpu()) {   /* SDM 24.11.1: clear it where active */
+        ec->wait_next = c->vmcs_dying;
+        c->vmcs_dying = ec;
+        lapic_send_ipi(c->apic_id, VEC_RESCHED);
+        return false;
+    }
+    if (c->vmcs == ec->vmcs) {
+        __asm__ volatile("vmclear %0" :: "m"(ec->vmcs) : "cc", "memory");
+        c->vmcs = 0;
+    }
+    page_free(ec->vmcs, 0);
+    page_free(virt_to_phys(ec->fpu), 0);
+    return true;
+}
+
+void vcpu_reap(struct cpu *c)
+{
+    while (c->vmcs_dying) {
+        struct ec *ec = c->vmcs_dying;
+        c->vmcs_dying = ec->wait_next;
+        ec_destroy(&ec->obj);           /* on the right CPU now */
+    }
+}
+
+void vcpu_recall(struct ec *ec)
+{
+    if (!ec->event)
+        ec->event = VIREO_EVENT_RECALL;
+    struct cpu *c = &cpus[ec->cpu];
+    if (c->current == ec && c != this_cpu())
+        lapic_send_ipi(c->apic_id, VEC_RESCHED);        /* any interrupt forces an exit */
+}
+
+/* State groups kept in the VMCS, sorted by MTD bit: group g is fields[first[g]..first[g+1]). */
+struct state_field {
+    uint16_t field, offset, size;
+};
+
+#define FIELD(f, m) { VMCS_##f, offsetof(struct vireo_vcpu_state, m), \
+                      sizeof(((struct vireo_vcpu_state *)0)->m) }
+#define SEGMENT(i, m) { VMCS_GUEST_SEL + 2 * (i), offsetof(struct vireo_vcpu_state, m.sel), 2 }, \
+    { VMCS_GUEST_LIMIT + 2 * (i), offsetof(struct vireo_vcpu_state, m.limit), 4 },            \
+    { VMCS_GUEST_AR + 2 * (i), offsetof(struct vireo_vcpu_state, m.ar), 4 },                  \
+    { VMCS_GUEST_BASE + 2 * (i), offsetof(struct vireo_vcpu_state, m.base), 8 }
+#define TABLE(i, m) { VMCS_GUEST_LIMIT + 2 * (i), offsetof(struct vireo_vcpu_state, m.limit), 4 }, \
+    { VMCS_GUEST_BASE + 2 * (i), offsetof(struct vireo_vcpu_state, m.base), 8 }
+
+static const struct state_field fields[] = {
+    FIELD(GUEST_RSP, rsp),                                      /* MTD_RSP */
+    FIELD(GUEST_RIP, rip), FIELD(EXIT_INSTR_LEN, inst_len),     /* MTD_RIP_LEN */
+    FIELD(GUEST_RFLAGS, rflags),                                /* MTD_RFLAGS */
+    SEGMENT(3, ds), SEGMENT(0, es),                             /* MTD_DS_ES */
+    SEGMENT(4, fs), SEGMENT(5, gs),                             /* MTD_FS_GS */
+    SEGMENT(1, cs), SEGMENT(2, ss),                             /* MTD_CS_SS */
+    SEGMENT(7, tr),                                             /* MTD_TR */
+    SEGMENT(6, ldtr),                                           /* MTD_LDTR */
+    TABLE(8, gdtr),                                             /* MTD_GDTR */
+    TABLE(9, idtr),                                             /* MTD_IDTR */
+    FIELD(GUEST_CR3, cr3),                                      /* MTD_CR (+ cr0 cr2 cr4) */
+    FIELD(GUEST_DR7, dr7),                                      /* MTD_DR */
+    FIELD(GUEST_SYSENTER_CS, sysenter_cs), FIELD(GUEST_SYSENTER_ESP, sysenter_rsp),
+    FIELD(GUEST_SYSENTER_EIP, sysenter_rip),                    /* MTD_SYSENTER */
+    FIELD(EXIT_QUAL, qual[0]), FIELD(GUEST_PHYS_ADDR, qual[1]), /* MTD_QUAL */
+    FIELD(PROC_CTLS, ctrl[0]), FIELD(PROC_CTLS2, ctrl[1]),      /* MTD_CTRL (in: special) */
+    FIELD(IDT_VECTORING_INFO, inj_info), FIELD(IDT_VECTORING_ERROR, inj_error), /* MTD_INJ */
+    FIELD(GUEST_INTR_STATE, intr_state), FIELD(GUEST_ACTV_STATE, actv_state),   /* MTD_STA */
+    FIELD(TSC_OFFSET, tsc_offset),                              /* MTD_TSC */
+    FIELD(GUEST_EFER, efer), FIELD(GUEST_PAT, pat),             /* MTD_EFER_PAT */
+};
+
+/* Index of each MTD group's first field; groups not kept in the VMCS are empty. */
+static const uint8_t first[] = { 0, 0, 0, 1, 3, 4, 12, 20, 28, 32, 36, 38, 40, 41, 42, 45,
+                                 47, 49, 51, 53, 54, 56, 56, 56, 56, 56, 56, 56 };
+_Static_assert(sizeof(first) == 28, "one entry per MTD group, plus the end");
+_Static_assert(sizeof(fields) / sizeof(fields[0]) == 56, "groups as listed in first[]");
+
+static void state_out(struct ec *ec, struct vireo_vcpu_state *s, uint64_t mtd)
+{
+    const struct regs *r = &ec->regs;
+    s->mtd = mtd;
+    if (mtd & VIREO_MTD_GPR_ACDB) {
+        s->rax = r->rax;
+        s->rcx = r->rcx;
+        s->rdx = r->rdx;
+        s->rbx = r->rbx;
+    }
+    if (mtd & VIREO_MTD_GPR_BSD) {
+        s->rbp = r->rbp;
+        s->rsi = r->rsi;
+        s->rdi = r->rdi;
+    }
+    if (mtd & VIREO_MTD_GPR_R8_R15)
+        memcpy(&s->r8, &r->r8, 8 * sizeof(uint64_t));
+    if (mtd & VIREO_MTD_CR) {
+        s->cr0 = read_cr(VMCS_GUEST_CR0);
+        s->cr4 = read_cr(VMCS_GUEST_CR4);
+        s->cr2 = ec->cr2;
+    }
+    for (uint64_t m = mtd & VIREO_MTD_ALL; m; m &= m - 1) {
+        unsigned g = (unsigned)__builtin_ctzll(m);
+        for (unsigned i = first[g]; i < first[g + 1]; i++) {
+            uint64_t v = vmcs_read(fields[i].field);
+            memcpy((char *)s + fields[i].offset, &v, fields[i].size);
+        }
+    }
+}
+
+/* Injection, and the interrupt/NMI-window requests that ride on MTD_INJ. */
+static void inject(const struct vireo_vcpu_state *s)
+{
+    uint32_t proc = (uint32_t)vmcs_read(VMCS_PROC_CTLS) & ~(PROC_INTR_WINDOW | PROC_NMI_WINDOW);
+    proc |= (s->inj_info & VIREO_INJ_WANT_INTR_WINDOW ? PROC_INTR_WINDOW : 0) |
+            (s->inj_info & VIREO_INJ_WANT_NMI_WINDOW ? PROC_NMI_WINDOW : 0);
+    vmcs_write(VMCS_PROC_CTLS, ctl(vmx_caps.proc_ctls, proc));
+    uint32_t info = s->inj_info & VIREO_INJ_VALID
+        ? s->inj_info & ~(VIREO_INJ_WANT_INTR_WINDOW | VIREO_INJ_WANT_NMI_WINDOW) : 0;
+    vmcs_write(VMCS_ENTRY_INTR_INFO, info);
+    vmcs_write(VMCS_ENTRY_INTR_ERROR, s->inj_error);
+    vmcs_write(VMCS_ENTRY_INSTR_LEN, s->inst_len);
+}
+
+/* The VMM may choose its exits, but not give up what isolation needs. */
+static void controls(const struct vireo_vcpu_state *s)
+{
+    uint32_t keep = PROC_INTR_WINDOW | PROC_NMI_WINDOW;
+    uint32_t proc = ((uint32_t)vmcs_read(VMCS_PROC_CTLS) & keep) | (s->ctrl[0] & ~keep);
+    vmcs_write(VMCS_PROC_CTLS, ctl(vmx_caps.proc_ctls, proc | PROC_IO_BITMAPS | PROC_SECONDARY |
+                                                         PROC_MWAIT_EXITING |
+                                                         PROC_MONITOR_EXITING));
+    vmcs_write(VMCS_PROC_CTLS2, ctl(vmx_caps.proc2_ctls, s->ctrl[1] | PROC2_EPT | PROC2_VPID |
+                                                          PROC2_UNRESTRICTED));
+}
+
+void vcpu_state_in(struct ec *ec, const struct vireo_vcpu_state *s)
+{
+    uint64_t mtd = s->mtd & VIREO_MTD_ALL;
+    ipc_state_in(ec, s);                /* the GPR groups */
+    for (uint64_t m = mtd & ~(uint64_t)(VIREO_MTD_CTRL | VIREO_MTD_INJ); m; m &= m - 1) {
+        unsigned g = (unsigned)__builtin_ctzll(m);
+        for (unsigned i = first[g]; i < first[g + 1]; i++) {
+            if (VMCS_FIELD_KIND(fields[i].field) == VMCS_KIND_EXIT_INFO)
+                continue;
+            uint64_t v = 0;
+            memcpy(&v, (const char *)s + fields[i].offset, fields[i].size);
+            vmcs_write(fields[i].field, v);
+        }
+    }
+    if (mtd & VIREO_MTD_CR) {
+        write_cr(VMCS_GUEST_CR0, s->cr0);
+        write_cr(VMCS_GUEST_CR4, s->cr4);
+        ec->cr2 = s->cr2;
+    }
+    if (mtd & VIREO_MTD_EFER_PAT) {     /* SDM 26.2.4: IA-32e mode guest = EFER.LMA */
+        uint32_t entry = (uint32_t)vmcs_read(VMCS_ENTRY_CTLS) & ~ENTRY_IA32E;
+        vmcs_write(VMCS_ENTRY_CTLS, entry | (s->efer & EFER_LMA ? ENTRY_IA32E : 0));
+    }
+    if (mtd & VIREO_MTD_CTRL)
+        controls(s);
+    if (mtd & VIREO_MTD_INJ)
+        inject(s);
+}
+
+/* Calls the VMM's portal for event `ev`; a vCPU nobody handles stops. */
+static NORETURN void deliver(struct ec *ec, unsigned ev)
+{
+    struct pt *pt = event_portal(ec, ev);
+    if (!pt)
+        ec_kill_current("VM exit %u with no handler at guest rip 0x%lx", ev,
+                        vmcs_read(VMCS_GUEST_RIP));
+    if (ec->event == ev)
+        ec->event = 0;
+    state_out(ec, &pt->ec->utcb->vcpu, pt->mtd);
+    event_enter(ec, pt);
+}
+
+static void switch_fpu(struct cpu *c, struct ec *ec)
+{
+    if (c->fpu_owner)
+        __asm__ volatile("fxsave64 %0" : "=m"(*(uint8_t(*)[512])c->fpu_owner->fpu));
+    __asm__ volatile("fxrstor64 %0" :: "m"(*(uint8_t(*)[512])ec->fpu));
+    c->fpu_owner = ec;
+}
+
+NORETURN void vcpu_return(struct ec *ec)
+{
+    struct cpu *c = this_cpu();
+    if (c->vmcs != ec->vmcs) {
+        if (!ec->launched && ec->event == VIREO_EVENT_STARTUP)
+            setup_vmcs(ec);
+        else
+            __asm__ volatile("vmptrld %0" :: "m"(ec->vmcs) : "cc", "memory");
+        c->vmcs = ec->vmcs;
+    }
+    if (ec->event)
+        deliver(ec, ec->event);
+    if (c->fpu_owner != ec)
+        switch_fpu(c, ec);
+    kernel_unlock();
+    if (read_cr2() != ec->cr2)
+        write_cr2(ec->cr2);
+    vmx_enter(&ec->regs, ec->launched);
+    __builtin_unreachable();
+}
+
+/* From vmx_enter when VMLAUNCH/VMRESUME did not even start (SDM 30.4: VMfail). */
+NORETURN void vcpu_entry_failed(void);
+NORETURN void vcpu_entry_failed(void)
+{
+    kernel_lock();
+    ec_kill_current("VM entry failed: VM-instruction error %lu",
+                    vmcs_read(VMCS_INSTR_ERROR));
+}
+
+/* The interrupt that caused an exit is taken as soon as interrupts are on; the vCPU goes on
+   unless it lost the CPU meanwhile. */
+static NORETURN void resume_after_interrupt(struct cpu *c, struct ec *ec)
+{
+    struct sc *sc = c->sc_current;
+    if (sc && c->need_resched) {
+        sc_block_current();
+        sc_ready(sc);
+    }
+    if (!sc || c->need_resched)
+        schedule();
+    resume(ec);
+}
+
+NORETURN void vmx_exit_handler(void);
+NORETURN void vmx_exit_handler(void)
+{
+    struct cpu *c = this_cpu();
+    struct ec *ec = c->current;
+    uint32_t reason = (uint32_t)vmcs_read(VMCS_EXIT_REASON);
+    bool nmi = reason == VIREO_EXIT_EXCEPTION_NMI &&
+               (vmcs_read(VMCS_EXIT_INTR_INFO) & INTR_INFO_TYPE_MASK) == INTR_INFO_TYPE_NMI;
+    if (nmi && panic_in_progress())
+        cpu_halt_forever();
+    if (!(reason & EXIT_FAILED_ENTRY))
+        ec->launched = true;
+    ec->cr2 = read_cr2();
+    c->tr_stale = true;
+    if (reason == VIREO_EXIT_EXTERNAL_INTERRUPT)
+        __asm__ volatile("sti; nop; cli" ::: "memory");
+    kernel_lock();
+    if (ec->dead)
+        ec_end_current();
+    if (nmi || reason == VIREO_EXIT_EXTERNAL_INTERRUPT)
+        resume_after_interrupt(c, ec);
+    deliver(ec, reason & EXIT_REASON_MASK);
+}

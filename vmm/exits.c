@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: MIT */
+/* Vireo VMM: the exit handlers, one per exit reason, dispatched through a table. */
+#include "loader/mb1.h"
+#include "vmm.h"
+
+#define GPRS (VIREO_MTD_GPR_ACDB | VIREO_MTD_GPR_BSD | VIREO_MTD_GPR_R8_R15 | VIREO_MTD_RSP)
+#define SEGS (VIREO_MTD_DS_ES | VIREO_MTD_FS_GS | VIREO_MTD_CS_SS | VIREO_MTD_TR | \
+              VIREO_MTD_LDTR | VIREO_MTD_GDTR | VIREO_MTD_IDTR)
+#define CPUID_1_ECX_VMX (1u << 5)
+#define CPUID_1_ECX_XSAVE (3u << 26)            /* XSAVE, OSXSAVE: not offered yet */
+#define CPUID_1_ECX_HYPERVISOR (1u << 31)
+#define CPUID_HV_BASE 0x40000000u
+#define VMCALL_PING 0
+#define VMCALL_PONG 0x56495245u                 /* 'VIRE' */
+#define MSR_SYSENTER_CS 0x174
+#define MSR_SYSENTER_ESP 0x175
+#define MSR_SYSENTER_EIP 0x176
+#define MSR_PAT 0x277
+#define VEC_UD 6
+#define VEC_GP 13
+#define RFLAGS_DF (1u << 10)
+#define CR0_TS (1u << 3)
+#define CR_QUAL_MOV_TO 0
+#define CR_QUAL_MOV_FROM 1
+#define CR_QUAL_CLTS 2
+#define CR_QUAL_LMSW 3
+#define CS_AR_DB (1u << 14)                     /* 32-bit code segment */
+#define UNUSABLE (1u << 16)
+
+static uint64_t *gpr(struct vireo_vcpu_state *s, unsigned reg)
+{
+    return &s->rax + reg;               /* rax rcx rdx rbx rsp rbp rsi rdi r8 .. r15 */
+}
+
+static void skip(struct vireo_vcpu_state *s, uint64_t mtd)
+{
+    s->rip += s->inst_len;
+    s->mtd = mtd | VIREO_MTD_RIP_LEN;
+}
+
+static void inject_gp(struct vireo_vcpu_state *s)
+{
+    s->inj_info = VIREO_INJ_VALID | VIREO_INJ_TYPE_HW_EXCEPTION | VIREO_INJ_ERROR_CODE | VEC_GP;
+    s->inj_error = 0;
+    s->mtd = VIREO_MTD_INJ;
+}
+
+static void seg(struct vireo_segment *d, const struct mb1_segment *m)
+{
+    *d = (struct vireo_segment){ .sel = m->selector, .ar = m->access_rights,
+                                 .limit = m->limit, .base = m->base };
+}
+
+/* The first run: load the guest, give it its RAM, start it as multiboot v1 says. */
+static void startup(struct vireo_vcpu_state *s)
+{
+    struct mb1_load_args args = { (const uint8_t *)VMM_GUEST_IMAGE, vmm_boot.image_size,
+                                  GUEST_RAM, vmm_boot.ram_size, vmm_guest_cmdline(), NULL };
+    struct mb1_boot b;
+    enum mb1_status st = mb1_load(&args, &b);
+    if (st != MB1_OK) {
+        vmm_stop("vmm: cannot load the guest: %s\n", mb1_strerror(st));
+        return;
+    }
+    struct vireo_utcb *u = (struct vireo_utcb *)EXIT_UTCB;
+    unsigned order = (unsigned)__builtin_ctzll(vmm_boot.ram_size >> 12);
+    struct vireo_typed_item *item = vireo_utcb_typed(u, 0);
+    item->crd = vireo_crd_make(VIREO_CRD_MEM, VMM_GUEST_RAM >> 12, order, VIREO_MEM_ALL);
+    item->hotspot = 0 | VIREO_DELEGATE_GUEST;
+    u->head.typed = 1;
+    *s = (struct vireo_vcpu_state){ .rip = b.eip, .rax = b.eax, .rbx = b.ebx,
+                                    .rflags = b.eflags, .cr0 = b.cr0,
+                                    .ldtr = { .ar = UNUSABLE }, .tr = { .ar = 0x8b, .limit = 0xffff },
+                                    .pat = 0x0007040600070406ull, .dr7 = 0x400 };
+    seg(&s->cs, &b.cs);
+    seg(&s->ds, &b.ds);
+    seg(&s->es, &b.es);
+    seg(&s->ss, &b.ss);
+    seg(&s->fs, &b.fs);
+    seg(&s->gs, &b.gs);
+    s->mtd = VIREO_MTD_GPR_ACDB | VIREO_MTD_GPR_BSD | VIREO_MTD_RSP | VIREO_MTD_RIP_LEN |
+             VIREO_MTD_RFLAGS | SEGS | VIREO_MTD_CR | VIREO_MTD_DR | VIREO_MTD_STA |
+             VIREO_MTD_EFER_PAT | VIREO_MTD_INJ;
+}
+
+static void exit_cpuid(struct vireo_vcpu_state *s)
+{
+    uint32_t leaf = (uint32_t)s->rax, a, b, c, d;
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(leaf), "c"((uint32_t)s->rcx));
+    if (leaf == 1)
+        c = (c & ~(CPUID_1_ECX_VMX | CPUID_1_ECX_XSAVE)) | CPUID_1_ECX_HYPERVISOR;
+    if (leaf == CPUID_HV_BASE) {        /* "Vireo-VMM-v1" */
+        a = CPUID_HV_BASE + 1;
+        memcpy(&b, "Vire", 4);
+        memcpy(&c, "o-VM", 4);
+        memcpy(&d, "M-v1", 4);
+    } else if (leaf > CPUID_HV_BASE && leaf < CPUID_HV_BASE + 0x10000) {
+        a = b = c = d = 0;
+    }
+    s->rax = a;
+    s->rbx = b;
+    s->rcx = c;
+    s->rdx = d;
+    skip(s, VIREO_MTD_GPR_ACDB);
+}
+
+static void vmcall(struct vireo_vcpu_state *s)
+{
+    s->rax = (uint32_t)s->rax == VMCALL_PING ? VMCALL_PONG : 0xffffffffu;
+    skip(s, VIREO_MTD_GPR_ACDB);
+}
+
+static uint32_t pio_read(uint32_t port, unsigned bytes)
+{
+    const struct io_device *d = pio_device(port);
+    return d ? d->read(port - d->base, bytes) : 0xffffffffu;
+}
+
+static void pio_write(uint32_t port, unsigned bytes, uint32_t v)
+{
+    const struct io_device *d = pio_device(port);
+    if (d)
+        d->write(port - d->base, bytes, v);
+}
+
+/* SDM Table 28-5. String forms address guest memory flat (paging off, segment bases 0). */
+static void io(struct vireo_vcpu_state *s)
+{
+    uint32_t q = (uint32_t)s->qual[0], port = q >> VIREO_IO_QUAL_PORT_SHIFT;
+    unsigned bytes = (q & VIREO_IO_QUAL_SIZE_MASK) + 1;
+    uint32_t mask = bytes == 4 ? 0xffffffffu : (1u << (8 * bytes)) - 1;
+    bool in = q & VIREO_IO_QUAL_IN;
+    uint64_t rip = s->rip + s->inst_len;
+    if (!(q & VIREO_IO_QUAL_STRING)) {
+        if (in)
+            s->rax = (s->rax & ~(uint64_t)mask) | (pio_read(port, bytes) & mask);
+        else
+            pio_write(port, bytes, (uint32_t)s->rax & mask);
+        s->rip = rip;                   /* the device may have printed over the state */
+        s->mtd = VIREO_MTD_RIP_LEN | (in ? VIREO_MTD_GPR_ACDB : 0);
+        return;
+    }
+    uint64_t count = q & VIREO_IO_QUAL_REP ? (uint32_t)s->rcx : 1, done = 0;
+    uint64_t step = s->rflags & RFLAGS_DF ? (uint64_t)-(int64_t)bytes : bytes;
+    uint64_t rsi = s->rsi, rdi = s->rdi, rcx = s->rcx;     /* a print may overwrite *s */
+    uint64_t *addr = in ? &rdi : &rsi;
+    for (; done < count; done++, *addr = (uint32_t)(*addr + step)) {
+        uint8_t *p = guest_ram((uint32_t)*addr, bytes);
+        uint32_t v = 0;
+        if (!p)
+            break;
+        if (in) {
+            v = pio_read(port, bytes);
+            memcpy(p, &v, bytes);
+        } else {
+            memcpy(&v, p, bytes);
+            pio_write(port, bytes, v);
+        }
+    }
+    s->rsi = rsi;
+    s->rdi = rdi;
+    s->rcx = q & VIREO_IO_QUAL_REP ? rcx - done : rcx;
+    s->rip = rip;
+    s->mtd = VIREO_MTD_GPR_ACDB | VIREO_MTD_GPR_BSD | VIREO_MTD_RIP_LEN;
+}
+
+/* EPT violation: a device's MMIO, or nothing there (reads all-ones, writes vanish). */
+static void mmio(struct vireo_vcpu_state *s)
+{
+    uint64_t gpa = s->qual[1], code_gpa = s->cs.base + s->rip;
+    bool op32 = s->cs.ar & CS_AR_DB;
+    uint8_t *code = guest_ram(code_gpa, 1);
+    struct mmio_insn insn;
+    unsigned avail = code ? (unsigned)MIN(15ull, vmm_boot.ram_size - code_gpa) : 0;
+    if (!code || !mmio_decode(code, avail, op32, &insn)) {
+        vmm_stop("vmm: MMIO at 0x%lx by an instruction the VMM does not decode, rip 0x%lx\n",
+                 gpa, s->rip);
+        return;
+    }
+    const struct io_device *d = mmio_device(gpa);
+    uint32_t mask = insn.bytes == 4 ? 0xffffffffu : (1u << (8 * insn.bytes)) - 1;
+    uint64_t *reg = gpr(s, insn.reg);
+    if (insn.write) {
+        uint32_t v = insn.imm ? insn.value : (uint32_t)*reg;
+        if (insn.bytes == 1 && !insn.imm && insn.reg >= 4 && insn.reg < 8 && !insn.zext)
+            v = (uint32_t)(*gpr(s, insn.reg - 4) >> 8);    /* AH CH DH BH */
+        if (d)
+            d->write((uint32_t)(gpa - d->base), insn.bytes, v & mask);
+    } else {
+        uint32_t v = (d ? d->read((uint32_t)(gpa - d->base), insn.bytes) : 0xffffffffu) & mask;
+        *reg = insn.zext || insn.bytes == 4 ? v : (*reg & ~(uint64_t)mask) | v;
+    }
+    s->rip += insn.len;
+    s->mtd = GPRS | VIREO_MTD_RIP_LEN;
+}
+
+/* The MSRs a test guest may use; anything else is #GP, as on hardware. */
+static uint64_t *msr(struct vireo_vcpu_state *s, uint32_t index)
+{
+    switch (index) {
+    case MSR_SYSENTER_CS: return &s->sysenter_cs;
+    case MSR_SYSENTER_ESP: return &s->sysenter_rsp;
+    case MSR_SYSENTER_EIP: return &s->sysenter_rip;
+    case MSR_PAT: return &s->pat;
+    default: return NULL;
+    }
+}
+
+static void exit_rdmsr(struct vireo_vcpu_state *s)
+{
+    uint64_t *m = msr(s, (uint32_t)s->rcx);
+    if (!m)
+        return inject_gp(s);
+    s->rax = (uint32_t)*m;
+    s->rdx = *m >> 32;
+    skip(s, VIREO_MTD_GPR_ACDB);
+}
+
+static void exit_wrmsr(struct vireo_vcpu_state *s)
+{
+    uint64_t *m = msr(s, (uint32_t)s->rcx);
+    if (!m)
+        return inject_gp(s);
+    *m = (uint32_t)s->rax | s->rdx << 32;
+    skip(s, VIREO_MTD_SYSENTER | VIREO_MTD_EFER_PAT);
+}
+
+/* SDM Table 28-3: MOV to/from CRn, CLTS, LMSW. */
+static void cr_access(struct vireo_vcpu_state *s)
+{
+    uint32_t q = (uint32_t)s->qual[0];
+    unsigned cr = q & 0xf, type = (q >> 4) & 3;
+    uint64_t *crs[] = { &s->cr0, NULL, NULL, &s->cr3, &s->cr4 };
+    uint64_t *c = cr < 5 ? crs[cr] : NULL, *reg = gpr(s, (q >> 8) & 0xf);
+    if (!c)
+        return inject_gp(s);
+    if (type == CR_QUAL_MOV_TO)
+        *c = *reg;
+    else if (type == CR_QUAL_MOV_FROM)
+        *reg = *c;
+    else if (type == CR_QUAL_CLTS)
+        s->cr0 &= ~(uint64_t)CR0_TS;
+    else                                /* LMSW: PE can be set, not cleared */
+        s->cr0 = (s->cr0 & ~0xeull) | ((q >> 16) & 0xf) | (s->cr0 & 1);
+    skip(s, GPRS | VIREO_MTD_CR);
+}
+
+/* Waits (on the guest's time) for the timer it programmed, then delivers its interrupt. */
+static void hlt(struct vireo_vcpu_state *s)
+{
+    uint64_t deadline;
+    uint8_t vector;
+    if (!(s->rflags & RFLAGS_IF) || !timer_pending(&deadline, &vector)) {
+        vmm_stop("vmm: guest halted for good at rip 0x%lx\n", s->rip);
+        return;
+    }
+    hc_sm_down(VMM_SEL_TIMER_SM, deadline);     /* nobody ups it: TIMEOUT at the deadline */
+    timer_fired();
+    s->rip += s->inst_len;
+    s->actv_state = 0;
+    s->intr_state = 0;                  /* the STI shadow ended with the HLT */
+    s->inj_info = VIREO_INJ_VALID | VIREO_INJ_TYPE_EXTINT | vector;
+    s->mtd = VIREO_MTD_RIP_LEN | VIREO_MTD_STA | VIREO_MTD_INJ;
+}
+
+/* VMX instructions in a guest are #UD: no nested virtualization (CPUID hides VMX). */
+static void vmx_insn(struct vireo_vcpu_state *s)
+{
+    s->inj_info = VIREO_INJ_VALID | VIREO_INJ_TYPE_HW_EXCEPTION | VEC_UD;
+    s->mtd = VIREO_MTD_INJ;
+}
+
+static void triple_fault(struct vireo_vcpu_state *s)
+{
+    vmm_stop("vmm: guest triple fault at rip 0x%lx\n", s->rip);
+}
+
+static void bad_state(struct vireo_vcpu_state *s)
+{
+    vmm_stop("vmm: VM entry failed: invalid guest state at rip 0x%lx\n", s->rip);
+}
+
+static void recall(struct vireo_vcpu_state *s) { s->mtd = 0; }
+
+void exit_unexpected(struct vireo_vcpu_state *s)
+{
+    vmm_stop("vmm: unexpected VM exit %lu at rip 0x%lx (no handler for its reason)\n",
+             vmm_exit_reason, s->rip);
+}
+
+#define ON(reason, handler, groups) [VIREO_##reason] = { handler, groups }
+
+const struct exit_handler exit_handlers[VIREO_EVENT_COUNT] = {
+    ON(EXIT_TRIPLE_FAULT, triple_fault, VIREO_MTD_RIP_LEN),
+    ON(EXIT_CPUID, exit_cpuid, VIREO_MTD_GPR_ACDB | VIREO_MTD_RIP_LEN),
+    ON(EXIT_HLT, hlt, VIREO_MTD_RIP_LEN | VIREO_MTD_RFLAGS),
+    ON(EXIT_VMCALL, vmcall, VIREO_MTD_GPR_ACDB | VIREO_MTD_RIP_LEN),
+    ON(EXIT_CR_ACCESS, cr_access, GPRS | VIREO_MTD_RIP_LEN | VIREO_MTD_CR | VIREO_MTD_QUAL),
+    ON(EXIT_IO, io, VIREO_MTD_GPR_ACDB | VIREO_MTD_GPR_BSD | VIREO_MTD_RIP_LEN |
+                     VIREO_MTD_RFLAGS | VIREO_MTD_QUAL),
+    ON(EXIT_RDMSR, exit_rdmsr, VIREO_MTD_GPR_ACDB | VIREO_MTD_RIP_LEN | VIREO_MTD_SYSENTER |
+                          VIREO_MTD_EFER_PAT),
+    ON(EXIT_WRMSR, exit_wrmsr, VIREO_MTD_GPR_ACDB | VIREO_MTD_RIP_LEN | VIREO_MTD_SYSENTER |
+                          VIREO_MTD_EFER_PAT),
+    ON(EXIT_VMCLEAR, vmx_insn, 0), ON(EXIT_VMLAUNCH, vmx_insn, 0),
+    ON(EXIT_VMPTRLD, vmx_insn, 0), ON(EXIT_VMPTRST, vmx_insn, 0), ON(EXIT_VMREAD, vmx_insn, 0),
+    ON(EXIT_VMRESUME, vmx_insn, 0), ON(EXIT_VMWRITE, vmx_insn, 0), ON(EXIT_VMXOFF, vmx_insn, 0),
+    ON(EXIT_VMXON, vmx_insn, 0), ON(EXIT_INVEPT, vmx_insn, 0), ON(EXIT_INVVPID, vmx_insn, 0),
+    ON(EXIT_VMFUNC, vmx_insn, 0),
+    ON(EXIT_INVALID_GUEST_STATE, bad_state, VIREO_MTD_RIP_LEN),
+    ON(EXIT_EPT_VIOLATION, mmio, GPRS | VIREO_MTD_RIP_LEN | VIREO_MTD_QUAL | VIREO_MTD_CS_SS),
+    ON(EVENT_STARTUP, startup, 0),
+    ON(EVENT_RECALL, recall, 0),
+};

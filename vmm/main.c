@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/* Vireo VMM: builds the VM (PD with a guest-physical space, one vCPU, a portal per exit
+   reason) at its first call, then serves the vCPU's exits. */
+#include "vmm.h"
+
+#define SEL_VM (VIREO_SEL_FIRST_FREE + 0)      /* the VM's objects: one CRD, revoked */
+#define SEL_VCPU (VIREO_SEL_FIRST_FREE + 1)    /* together by vmm_stop() */
+#define SEL_VCPU_SC (VIREO_SEL_FIRST_FREE + 2)
+#define VM_OBJECTS_ORDER 2
+#define SEL_HANDLER (VIREO_SEL_FIRST_FREE + 8)
+#define EVENT_BASE 0x1000                      /* portal for event n: EVENT_BASE + n */
+#define EVENT_ORDER 8
+#define VCPU_PRIO (VIREO_PRIO_MAX / 2)
+#define VCPU_QUANTUM_US 10000
+#define STACK_WORDS 4096
+#define LINE 160
+
+struct vmm_boot vmm_boot;
+static char guest_cmdline[VIREO_HIP_CMDLINE];
+static uint64_t handler_stack[STACK_WORDS] __attribute__((aligned(16)));
+static uint64_t utcb_now = SERVER_UTCB;       /* whose UTCB prints use: the running EC's */
+
+uint8_t *guest_ram(uint64_t gpa, uint64_t len)
+{
+    if (gpa >= vmm_boot.ram_size || len > vmm_boot.ram_size - gpa)
+        return NULL;
+    return GUEST_RAM + gpa;
+}
+
+/* Calls the console with the text; the caller's UTCB message is overwritten. */
+static void print_text(const char *text, size_t n)
+{
+    struct vireo_utcb *u = (struct vireo_utcb *)utcb_now;
+    n = MIN(n, (size_t)LINE);
+    u->words[0] = n;
+    memcpy(&u->words[1], text, n);
+    u->head.untyped = (uint16_t)(1 + (n + 7) / 8);
+    u->head.typed = 0;
+    hc_call(SERVER_SEL_CONSOLE);
+}
+
+static void vprint(const char *fmt, va_list ap)
+{
+    char text[LINE];
+    int n = kvsnprintf(text, sizeof(text), fmt, ap);
+    print_text(text, (size_t)MIN(n, (int)sizeof(text) - 1));
+}
+
+void vmm_print(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vprint(fmt, ap);
+    va_end(ap);
+}
+
+void vmm_stop(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vprint(fmt, ap);
+    va_end(ap);
+    hc_revoke(crd_obj(SEL_VM, VM_OBJECTS_ORDER, VIREO_OBJ_ALL), VIREO_HC_FLAG_REVOKE_SELF);
+    vmm_print("vmm: guest stopped\n");
+}
+
+/* Every exit and event enters here afresh, RDI = the portal id = the exit reason. */
+uint64_t vmm_exit_reason;
+
+static NORETURN void vm_exit(uint64_t reason)
+{
+    vmm_exit_reason = reason;
+    struct vireo_utcb *u = (struct vireo_utcb *)EXIT_UTCB;
+    utcb_now = EXIT_UTCB;
+    u->head.untyped = 0;
+    u->head.typed = 0;
+    exit_fn fn = exit_handlers[reason & (VIREO_EVENT_COUNT - 1)].fn;
+    (fn ? fn : exit_unexpected)(&u->vcpu);
+    hc_reply();
+    __builtin_unreachable();
+}
+
+/* The handler EC and one portal per event, then the VM PD (which gets the portals), its
+   vCPU and the vCPU's SC: from then on the guest runs. */
+static uint64_t build_vm(void)
+{
+    uint64_t st = hc_create_sm(VMM_SEL_TIMER_SM, VIREO_SEL_SELF_PD, 0);
+    if (!st)
+        st = hc_create_ec(0, SEL_HANDLER, VIREO_SEL_SELF_PD, hc_ec_cpu(0, vmm_boot.event_base),
+                          EXIT_UTCB,
+                               (uint64_t)&handler_stack[STACK_WORDS - 1], 0);
+    for (unsigned ev = 0; ev < VIREO_EVENT_COUNT && !st; ev++) {
+        const struct exit_handler *h = &exit_handlers[ev];
+        if (!h->fn && ev >= VIREO_EXIT_COUNT)
+            continue;                   /* every exit reason gets a portal */
+        st = hc_create_pt(EVENT_BASE + ev, VIREO_SEL_SELF_PD, SEL_HANDLER,
+                          h->fn ? h->mtd : VIREO_MTD_RIP_LEN, (uint64_t)vm_exit);
+        if (!st)
+            st = hc_pt_ctrl(EVENT_BASE + ev, ev);
+    }
+    struct vireo_utcb *u = (struct vireo_utcb *)SERVER_UTCB;
+    memset(u->words, 0, 32);
+    memcpy(u->words, "vm", 3);
+    u->head.untyped = 4;
+    if (!st)
+        st = vireo_hc6(hc_rax(VIREO_HC_CREATE_PD, VIREO_HC_FLAG_PD_VM), SEL_VM,
+                       VIREO_SEL_SELF_PD, crd_obj(EVENT_BASE, EVENT_ORDER, VIREO_PT_CALL), 0, 0,
+                       0).status;
+    if (!st)
+        st = hc_create_ec(VIREO_HC_FLAG_EC_VCPU, SEL_VCPU, SEL_VM, hc_ec_cpu(0, EVENT_BASE), 0,
+                          0, 0);
+    if (!st)
+        st = hc_create_sc(SEL_VCPU_SC, VIREO_SEL_SELF_PD, SEL_VCPU,
+                          VIREO_QPD(VCPU_PRIO, VCPU_QUANTUM_US));
+    return st;
+}
+
+
+const char *vmm_guest_cmdline(void) { return guest_cmdline; }
+
+/* The root's call: words[] = struct vmm_boot and the guest's command line. */
+NORETURN void main(uint64_t id);
+NORETURN void main(uint64_t id)
+{
+    (void)id;
+    struct vireo_utcb *u = (struct vireo_utcb *)SERVER_UTCB;
+    memcpy(&vmm_boot, u->words, sizeof(vmm_boot));
+    memcpy(guest_cmdline, (char *)u->words + sizeof(vmm_boot), sizeof(guest_cmdline) - 1);
+    uint64_t st = build_vm();
+    if (st)
+        vmm_print("vmm: cannot build the VM: status %lu\n", st);
+    else
+        vmm_print("vmm: guest '%s', %lu MiB of RAM, image %lu bytes\n", guest_cmdline,
+                  vmm_boot.ram_size >> 20, vmm_boot.image_size);
+    u->head.untyped = 0;
+    u->head.typed = 0;
+    hc_reply();
+    __builtin_unreachable();
+}
