@@ -62,19 +62,9 @@ bool ept_create(struct pd *pd)
     return true;
 }
 
-/* Frees the tables below `table` at `level` (4: the PML4), then `table`. */
-static void free_tables(uint64_t table, unsigned level)
-{
-    uint64_t *e = phys_to_virt(table);
-    for (unsigned i = 0; level > 1 && i < PAGE_SIZE / sizeof(*e); i++)
-        if ((e[i] & EPT_RWX) && !(e[i] & PTE_PS))
-            free_tables(e[i] & PTE_ADDR_MASK, level - 1);
-    page_free(table, 0);
-}
-
 void ept_destroy(struct pd *pd)
 {
     resspace_destroy(&pd->guest);
-    free_tables(pd->ept, 4);
+    free_tables(pd->ept, 4, 0, PAGE_SIZE / sizeof(uint64_t));
     pd->ept = 0;
 }

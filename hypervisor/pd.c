@@ -77,8 +77,9 @@ void cpu_move_tss(struct cpu *c)
 
 static struct slab_cache pd_cache = SLAB_CACHE(sizeof(struct pd));
 
-/* Frees the page-table pages below `table` (not the pages they map), then `table`. */
-static void free_tables(uint64_t table, unsigned level, unsigned first, unsigned last)
+/* Frees the page-table pages below `table` (not the pages they map), then `table`. EPT
+   tables too: every entry there that maps anything has bit 0 (read) set. */
+void free_tables(uint64_t table, unsigned level, unsigned first, unsigned last)
 {
     uint64_t *e = phys_to_virt(table);
     for (unsigned i = first; level > 1 && i < last; i++)

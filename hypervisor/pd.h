@@ -40,6 +40,7 @@ void pd_unmap(struct pd *pd, uint64_t va, uint64_t size);
 void pd_destroy(struct kobj *o);
 /* ept.c: the VM's guest-physical space, and its end. */
 bool ept_create(struct pd *pd);
+void free_tables(uint64_t table, unsigned level, unsigned first, unsigned last);
 void ept_destroy(struct pd *pd);
 /* The PD's space for memory or I/O capabilities (VIREO_CRD_MEM / _IO). */
 static inline struct resspace *pd_space(struct pd *pd, unsigned crd_kind)
