@@ -82,6 +82,12 @@ run_boot_tests() {
         --screen "^root: spare hypercall 15 returned status 3 \(BAD_HYP, as it should\)$" 1 \
         --screen "^root: ready \(printing through the console server\)$" 1 \
         --screen "GRUB|Booting|vireo:" 0 --screen "^cursor: after the last line$" 1
+    # Thirty typed lines echoed by the root: the screen scrolls; the last 24 stay on it.
+    boot_test qemu-vga-scroll "${qemu[@]}" --smp 2 --iso "$b/vireo.iso" \
+        --input-after "root: ready" --input 'line 01\rline 02\rline 03\rline 04\rline 05\rline 06\rline 07\rline 08\rline 09\rline 10\rline 11\rline 12\rline 13\rline 14\rline 15\rline 16\rline 17\rline 18\rline 19\rline 20\rline 21\rline 22\rline 23\rline 24\rline 25\rline 26\rline 27\rline 28\rline 29\rline 30\r' \
+        --pass "root: you typed 'line 30'" --screen "^root: you typed 'line [0-9]{2}'$" 24 \
+        --screen "^root: you typed 'line 30'$" 1 --screen "^root: ready" 0 \
+        --screen "^cursor: after the last line$" 1
     boot_test qemu-no-vga "${qemu[@]}" --smp 1 --no-vga --iso "$b/vireo.iso" \
         --pass "root: ready" --count "console: no VGA text screen \(.*\); COM1 only" 1 \
         --count "console: VGA text screen" 0
