@@ -138,7 +138,7 @@ static const char *vga_given(uint64_t *frame)
     hc_lookup(vireo_crd_make(VIREO_CRD_MEM, SERVER_VGA / 4096, 0, 0), &held, frame);
     unsigned rw = VIREO_MEM_R | VIREO_MEM_W;
     if (vireo_crd_kind(held) != VIREO_CRD_MEM || (vireo_crd_rights(held) & rw) != rw)
-        return "none given (module line: vga=0xb8000)";
+        return "none given: no vga= on its module line";
     screen.crtc = *frame == VGA_MONO_FRAME ? CRTC_MONO : CRTC_COLOUR;
     hc_lookup(vireo_crd_make(VIREO_CRD_IO, screen.crtc, 0, 0), &held, NULL);
     if (vireo_crd_kind(held) != VIREO_CRD_IO)

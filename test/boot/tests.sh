@@ -88,6 +88,9 @@ run_boot_tests() {
         --pass "root: you typed 'line 30'" --screen "^root: you typed 'line [0-9]{2}'$" 24 \
         --screen "^root: you typed 'line 30'$" 1 --screen "^root: ready" 0 \
         --screen "^cursor: after the last line$" 1
+    boot_test qemu-bad-vga "${qemu[@]}" --smp 1 --iso "$b/bad-vga.iso" --pass "root: ready" \
+        --count "root: console: vga=0xa0000 is no VGA text buffer" 1 \
+        --count "console: no VGA text screen \(none given" 1
     boot_test qemu-no-vga "${qemu[@]}" --smp 1 --no-vga --iso "$b/vireo.iso" \
         --pass "root: ready" --count "console: no VGA text screen \(.*\); COM1 only" 1 \
         --count "console: VGA text screen" 0
