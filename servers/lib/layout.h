@@ -6,6 +6,7 @@
 #define SERVER_UTCB 0x00007ffffffff000ull       /* the server's (first) EC */
 #define SERVER_STACK_TOP 0x00007fffffff0000ull
 #define SERVER_STACK_SIZE 0x10000ull             /* paged in on demand */
+#define SERVER_VGA 0x0000000040000000ull        /* the VGA text page, if vga=0xADDR */
 
 /* Console protocol: a call carries words[0] = byte count, then the bytes from words[1].
    Each caller (portal id) has its own line buffer: lines never interleave.

@@ -6,6 +6,7 @@
 #include <vireo/mtd.h>
 #include <vireo/sel.h>
 #include "elf.h"
+#include "hc.h"
 #include "layout.h"
 #include "vireo.h"
 
@@ -31,6 +32,12 @@
 #define GUEST_ARG "guest="
 #define MEM_ARG "mem="
 #define MAX_ITEMS 64
+#define VGA_ARG "vga=0x"
+#define VGA_COLOUR 0xb8000ull               /* text buffer and CRT controller ports */
+#define VGA_MONO 0xb0000ull
+#define CRTC_COLOUR 0x3d4
+#define CRTC_MONO 0x3b4
+#define CRTC_ORDER 1                        /* index and data register */
 #define HOTSPOT_SHIFT 12
 #define LINE_MAX 120
 
@@ -43,6 +50,7 @@ struct server {
     uint64_t entry, io_base;
     unsigned io_order;
     int irq;                            /* -1: none */
+    uint64_t vga;                       /* VGA text buffer (physical), 0: none */
     bool io_given, dead;
     int guest;                          /* a VMM: the guest's module, else -1 */
     uint64_t ram;                       /* a VMM: the guest's RAM, 2^ram_order pages */
@@ -218,6 +226,16 @@ static NORETURN void pager(uint64_t id)
             t->crd = vireo_crd_make(VIREO_CRD_OBJ, SEL_SERVER(i, 3), 0,
                                     VIREO_SM_UP | VIREO_SM_DOWN);
             t->hotspot = (uint64_t)SERVER_SEL_IRQ << HOTSPOT_SHIFT;
+            t = vireo_utcb_typed(u, ++u->head.typed);
+        }
+        if (s->vga) {                   /* the screen's page and its CRT controller */
+            uint64_t crtc = s->vga == VGA_MONO ? CRTC_MONO : CRTC_COLOUR;
+            t->crd = vireo_crd_make(VIREO_CRD_MEM, (hip->mem_window + s->vga) / PAGE, 0,
+                                    VIREO_MEM_R | VIREO_MEM_W);
+            t->hotspot = SERVER_VGA;
+            t = vireo_utcb_typed(u, ++u->head.typed);
+            t->crd = vireo_crd_make(VIREO_CRD_IO, crtc, CRTC_ORDER, VIREO_IO_ACCESS);
+            t->hotspot = crtc << HOTSPOT_SHIFT;
             u->head.typed++;
         }
         if (s->guest >= 0)
@@ -338,6 +356,33 @@ static bool parse_vmm(struct server *s, const char *cmd)
     return true;
 }
 
+/* Hex digits from p on; *end gets the first other character. */
+static uint64_t parse_hex(const char *p, const char **end)
+{
+    uint64_t v = 0;
+    for (; (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'); p++)
+        v = v * 16 + (unsigned)(*p <= '9' ? *p - '0' : *p - 'a' + 10);
+    *end = p;
+    return v;
+}
+
+/* vga=0xADDR: a text buffer the root holds as device memory, else none (and says why). */
+static uint64_t check_vga(const char *server, uint64_t pa)
+{
+    vireo_crd held = 0;
+    if (pa != VGA_COLOUR && pa != VGA_MONO) {
+        uart_printf("root: %s: vga=0x%lx is no VGA text buffer (0xb8000 or 0xb0000)\n",
+                    server, pa);
+        return 0;
+    }
+    hc_lookup(vireo_crd_make(VIREO_CRD_MEM, (hip->mem_window + pa) / PAGE, 0, 0), &held, NULL);
+    if (vireo_crd_kind(held) != VIREO_CRD_MEM || !(vireo_crd_rights(held) & VIREO_MEM_DEVICE)) {
+        uart_printf("root: %s: no device memory at 0x%lx to give\n", server, pa);
+        return 0;
+    }
+    return pa;
+}
+
 static void parse_module(unsigned m)
 {
     struct server *s = &servers[server_count];
@@ -355,10 +400,11 @@ static void parse_module(unsigned m)
             for (p += strlen(IRQ_ARG), s->irq = 0; *p >= '0' && *p <= '9'; p++)
                 s->irq = s->irq * 10 + (*p - '0');
         if (strncmp(p, IO_ARG, strlen(IO_ARG)) == 0) {
-            for (p += strlen(IO_ARG); (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'); p++)
-                s->io_base = s->io_base * 16 + (unsigned)(*p <= '9' ? *p - '0' : *p - 'a' + 10);
+            s->io_base = parse_hex(p + strlen(IO_ARG), &p);
             s->io_order = 3;            /* a UART's eight registers */
         }
+        if (strncmp(p, VGA_ARG, strlen(VGA_ARG)) == 0)
+            s->vga = check_vga(s->name, parse_hex(p + strlen(VGA_ARG), &p));
         if (!*p)
             break;
     }

@@ -84,6 +84,29 @@ run_boot_tests() {
         --input-after "root: ready" --input 'hello vireo\rsecond line\r' \
         --pass "root: you typed 'second line'" --count "root: you typed 'hello vireo'" 1
 
+    # VGA text: the console server clears the screen and writes each whole line there too,
+    # moving the hardware cursor; the harness reads the screen back through QEMU's monitor.
+    # Without a VGA adapter the console says so once and carries on with COM1.
+    boot_test qemu-vga "${qemu[@]}" --smp 2 --iso "$b/vireo.iso" --pass "root: ready" \
+        --count "console: VGA text screen at 0xb8000, 80x25, CRT controller at 0x3d4" 1 \
+        --screen "^console: VGA text screen at 0xb8000, 80x25, CRT controller at 0x3d4$" 1 \
+        --screen "^root: [0-9]+ CPU\(s\), TSC [0-9]+ kHz; [0-9]+ MiB of RAM" 1 \
+        --screen "^root: spare hypercall 15 returned status 3 \(BAD_HYP, as it should\)$" 1 \
+        --screen "^root: ready \(printing through the console server\)$" 1 \
+        --screen "GRUB|Booting|vireo:" 0 --screen "^cursor: after the last line$" 1
+    # Thirty typed lines echoed by the root: the screen scrolls; the last 24 stay on it.
+    boot_test qemu-vga-scroll "${qemu[@]}" --smp 2 --iso "$b/vireo.iso" \
+        --input-after "root: ready" --input 'line 01\rline 02\rline 03\rline 04\rline 05\rline 06\rline 07\rline 08\rline 09\rline 10\rline 11\rline 12\rline 13\rline 14\rline 15\rline 16\rline 17\rline 18\rline 19\rline 20\rline 21\rline 22\rline 23\rline 24\rline 25\rline 26\rline 27\rline 28\rline 29\rline 30\r' \
+        --pass "root: you typed 'line 30'" --screen "^root: you typed 'line [0-9]{2}'$" 24 \
+        --screen "^root: you typed 'line 30'$" 1 --screen "^root: ready" 0 \
+        --screen "^cursor: after the last line$" 1
+    boot_test qemu-bad-vga "${qemu[@]}" --smp 1 --iso "$b/bad-vga.iso" --pass "root: ready" \
+        --count "root: console: vga=0xa0000 is no VGA text buffer" 1 \
+        --count "console: no VGA text screen \(none given" 1
+    boot_test qemu-no-vga "${qemu[@]}" --smp 1 --no-vga --iso "$b/vireo.iso" \
+        --pass "root: ready" --count "console: no VGA text screen \(.*\); COM1 only" 1 \
+        --count "console: VGA text screen" 0
+
     # Bad configurations: one error line, then a clean halt.
     boot_test qemu-bad-cmdline "${qemu[@]}" "${bad[@]}" --smp 1 --iso "$b/bad-cmdline.iso" \
         --pass "vireo: halted" --count "vireo: error: .*frobnicate" 1
