@@ -6,10 +6,12 @@
 #include "pd.h"
 #include "lib.h"
 
-/* User state, in the order entry.asm pushes it: the SYSCALL frame on top. */
+/* User state, in the order entry.asm pushes it (gprs.inc): the SYSCALL frame on top, below
+   it what a call saves (its RAX and RDI, and the registers hypercalls preserve), then the
+   registers every hypercall may clobber. */
 struct regs {
-    uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
-    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+    uint64_t rcx, rdx, rsi, r8, r9, r10, r11;
+    uint64_t rax, rdi, rbx, rbp, r12, r13, r14, r15;
     uint64_t rip, rflags, rsp;
 };
 
@@ -54,7 +56,7 @@ NORETURN void ec_kill_current(const char *fmt, ...) __attribute__((format(printf
  * `ec` must be current.
  */
 NORETURN void ec_kill_bad_return(struct ec *ec);
-static inline void ec_check_return(struct ec *ec)
+static ALWAYS_INLINE void ec_check_return(struct ec *ec)
 {
     if (ec->regs.rip >= USER_LIMIT)
         ec_kill_bad_return(ec);
@@ -65,3 +67,5 @@ NORETURN void ec_end_current(void);
 NORETURN void cpu_idle(void);
 NORETURN void ret_user_sysret(struct regs *r);
 NORETURN void ret_user_iret(struct regs *r);
+/* A portal's handler starts afresh: RIP ip, RSP sp, RDI id, the other registers zero. */
+NORETURN void ret_user_portal(uint64_t ip, uint64_t sp, uint64_t id);

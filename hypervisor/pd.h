@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <vireo/crd.h>
 #include "kobj.h"
+#include "lib.h"
 #include "memdb.h"
 #include "paging.h"
 #include "x86.h"
@@ -42,7 +43,7 @@ static inline struct resspace *pd_space(struct pd *pd, unsigned crd_kind)
 }
 void pd_allow_io(struct pd *pd, uint32_t first, uint32_t count, bool allow);
 /* Switches to the PD's address space (NULL: the kernel's own) unless it is current. */
-static inline void pd_activate(struct pd *pd)
+static ALWAYS_INLINE void pd_activate(struct pd *pd)
 {
     uint64_t root = pd ? pd->root : paging_kernel_root();
     if (read_cr3() != root)
