@@ -4,7 +4,6 @@
 #include <vireo/hypercall.h>
 #include "cpu.h"
 #include "ec.h"
-#include "x86.h"
 
 #define DEFINE(sym, val) __asm__ volatile("\n->" #sym " %0" :: "i"(val))
 
@@ -16,6 +15,7 @@ void asm_offsets(void)
     DEFINE(CPU_KSTACK_TOP, offsetof(struct cpu, kstack_top));
     DEFINE(EC_REGS_END, offsetof(struct ec, regs) + sizeof(struct regs));
     DEFINE(REGS_RIP, offsetof(struct regs, rip));
+    DEFINE(REGS_RBX, offsetof(struct regs, rbx));
     DEFINE(EC_GLOBAL, offsetof(struct ec, global));
     DEFINE(HC_REPLY, VIREO_HC_REPLY);
     DEFINE(RFLAGS_USER, RFLAGS_USER);

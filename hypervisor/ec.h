@@ -6,9 +6,11 @@
 #include "pd.h"
 #include "lib.h"
 
-/* User state, in the order entry.asm pushes it (gprs.inc): the SYSCALL frame on top, below
-   it what a call saves (its RAX and RDI, and the registers hypercalls preserve), then the
-   registers every hypercall may clobber. */
+/*
+ * User state, in the order entry.asm pushes it (gprs.inc): the SYSCALL frame on top, below
+ * it what a call saves (its RAX and RDI, and the registers hypercalls preserve), then the
+ * registers every hypercall may clobber.
+ */
 struct regs {
     uint64_t rcx, rdx, rsi, r8, r9, r10, r11;
     uint64_t rax, rdi, rbx, rbp, r12, r13, r14, r15;
@@ -69,3 +71,5 @@ NORETURN void ret_user_sysret(struct regs *r);
 NORETURN void ret_user_iret(struct regs *r);
 /* A portal's handler starts afresh: RIP ip, RSP sp, RDI id, the other registers zero. */
 NORETURN void ret_user_portal(uint64_t ip, uint64_t sp, uint64_t id);
+/* Back to a caller from a fast reply: RAX = SUCCESS, what the ABI keeps from r, else 0. */
+NORETURN void ret_user_reply(struct regs *r);

@@ -13,6 +13,7 @@
 #include <vireo/mtd.h>
 
 #define SYSCALL_LENGTH 2                /* 0f 05 */
+_Static_assert(VIREO_SUCCESS == 0, "ret_user_reply returns SUCCESS as a zero RAX");
 #define HOTSPOT_SHIFT 12
 
 /* A typed item lands in the receiver's window of the same kind, at the hotspot's offset
@@ -72,12 +73,18 @@ static ALWAYS_INLINE void transfer(struct ec *from, struct ec *to)
         transfer_message(from, to);
 }
 
-static ALWAYS_INLINE NORETURN void switch_to(struct ec *ec)
+/* Makes `ec` current and lets the lock go: only the way back to ring 3 is left. */
+static ALWAYS_INLINE void switch_prepare(struct ec *ec)
 {
     this_cpu()->current = ec;
     ec_check_return(ec);                /* a portal's IP or a reply's RIP is user input */
     pd_activate(ec->pd);
     kernel_unlock();
+}
+
+static NORETURN void switch_to(struct ec *ec)
+{
+    switch_prepare(ec);
     if (ec->iret) {                     /* it was interrupted, not in a SYSCALL */
         ec->iret = false;
         ret_user_iret(&ec->regs);
@@ -87,9 +94,10 @@ static ALWAYS_INLINE NORETURN void switch_to(struct ec *ec)
 
 static ALWAYS_INLINE bool in_chain(struct ec *ec, struct ec *h)
 {
-    for (; ec; ec = ec->caller)
+    do {
         if (ec == h)
             return true;
+    } while ((ec = ec->caller));
     return false;
 }
 
@@ -146,19 +154,18 @@ static void state_in(struct ec *ec, const struct vireo_vcpu_state *s)
     }
 }
 
-/* Starts the handler of `pt` for `ec`, the caller or the faulting EC, afresh: at the
-   portal's IP on the handler's stack, RDI = the portal id, all else zero. (A free local
-   EC last left ring 3 by SYSCALL, so it has no interrupted state to resume.) */
+/*
+ * Starts the handler of `pt` for `ec`, the caller or the faulting EC, afresh: at the
+ * portal's IP on the handler's stack, RDI = the portal id, all else zero. (A free local
+ * EC last left ring 3 by SYSCALL, so it has no interrupted state to resume.)
+ */
 static ALWAYS_INLINE NORETURN void enter_handler(struct ec *ec, struct pt *pt)
 {
     struct ec *h = pt->ec;
     h->caller = ec;
     ec->callee = h;
     h->regs.rip = pt->ip;
-    this_cpu()->current = h;
-    ec_check_return(h);                 /* a portal's IP is user input */
-    pd_activate(h->pd);
-    kernel_unlock();
+    switch_prepare(h);
     ret_user_portal(pt->ip, h->sp, pt->id);
 }
 
@@ -178,8 +185,8 @@ void exception_call(struct ec *ec, unsigned vector, uint64_t error, uint64_t add
     enter_handler(ec, pt);
 }
 
-/* sys_call, and the fast path's call: the straight path through it is the common case. */
-static ALWAYS_INLINE NORETURN void call(struct ec *ec, struct regs *r)
+/* Also the fast path's call (inline there): its straight path is the common case. */
+ALWAYS_INLINE NORETURN void sys_call(struct ec *ec, struct regs *r)
 {
     struct pt *pt = (struct pt *)cap_object(ec->pd->caps, r->rdi, KOBJ_PT, VIREO_PT_CALL);
     if (!pt)
@@ -200,8 +207,6 @@ static ALWAYS_INLINE NORETURN void call(struct ec *ec, struct regs *r)
     transfer(ec, h);
     enter_handler(ec, pt);
 }
-
-NORETURN void sys_call(struct ec *ec, struct regs *r) { call(ec, r); }
 
 NORETURN void sys_reply(struct ec *ec, struct regs *r)
 {
@@ -240,37 +245,37 @@ NORETURN void sys_reply(struct ec *ec, struct regs *r)
     switch_to(caller);
 }
 
-/* Whether a reply may take the fast path: its caller waits in a plain call (a SYSCALL,
-   not an exception), it has nothing to delegate and nobody waits for it. A vCPU caller
-   (VM exit) must always take sys_reply: that check belongs here. */
+/*
+ * Whether a reply may take the fast path: its caller waits in a plain call (a SYSCALL,
+ * not an exception), it has nothing to delegate and nobody waits for it. A vCPU caller
+ * (VM exit) must always take sys_reply: that check belongs here.
+ */
 static ALWAYS_INLINE bool fast_reply_allowed(const struct ec *ec, const struct ec *caller)
 {
     return caller && !caller->in_exception && !caller->iret && !ec->orphan && !ec->waiters &&
            !ec->utcb->head.typed;
 }
 
-/* The fast paths: entry.asm comes here for call and reply without flags, having saved
-   only what these need (a replying local EC: nothing). The common call is sys_call's own
-   straight path; anything else goes on in sys_call or sys_reply, which need no more. */
+/*
+ * The fast paths: entry.asm comes here for call and reply without flags, having saved
+ * only what these need (a replying local EC: nothing). The common call is sys_call's own
+ * straight path; anything else goes on in sys_call or sys_reply, which need no more.
+ */
 NORETURN void ipc_call_fast(struct ec *ec)
 {
-    kernel_lock();
-    if (ec->dead)
-        ec_end_current();
-    call(ec, &ec->regs);
+    syscall_enter(ec);
+    sys_call(ec, &ec->regs);
 }
 
 NORETURN void ipc_reply_fast(struct ec *ec)
 {
-    kernel_lock();
+    syscall_enter(ec);
     struct ec *caller = ec->caller;
-    if (ec->dead)
-        ec_end_current();
     if (!fast_reply_allowed(ec, caller))
         sys_reply(ec, &ec->regs);
     transfer(ec, caller);
     ec->caller = NULL;
     caller->callee = NULL;
-    caller->regs.rax = VIREO_SUCCESS;
-    switch_to(caller);
+    switch_prepare(caller);
+    ret_user_reply(&caller->regs);
 }

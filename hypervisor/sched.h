@@ -20,8 +20,10 @@ struct sc {
     bool queued;
 };
 
-/* All kernel entries from ring 3 or idle hold this lock; every exit releases it. Inline,
-   as it is on the IPC path; only a contended lock spins out of line. */
+/*
+ * All kernel entries from ring 3 or idle hold this lock; every exit releases it. Inline,
+ * as it is on the IPC path; only a contended lock spins out of line.
+ */
 extern struct spinlock kernel_big_lock;
 void kernel_lock_contended(void);
 static ALWAYS_INLINE void kernel_lock(void)
