@@ -14,7 +14,7 @@ struct vireo_hc_result {
 };
 
 /*
- * SYSCALL per include/vireo/hypercall.h: a hypercall may clobber RCX, RDX, RSI and R8-R11
+ * SYSCALL per include/vireo/hypercall.h: a hypercall may clobber RCX, RDX, RSI, RDI, R8-R11
  * (results come back in RAX, RDI and RSI) and keeps RBX, RBP, R12-R15 and RSP, like a
  * SysV function call. Each stub names every clobbered register as an output or clobber.
  */
