@@ -4,8 +4,7 @@
 %include "gprs.inc"
 
 extern syscall_dispatch, ipc_call_fast, ipc_reply_fast
-global syscall_entry, ret_user_sysret, ret_user_iret, ret_user_portal, ret_user_reply
-global idle_loop
+global syscall_entry, ret_user_sysret, ret_user_iret, ret_user_portal, ret_user_reply, idle_loop
 
 section .text
 bits 64
