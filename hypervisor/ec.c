@@ -135,7 +135,7 @@ NORETURN void cpu_idle(void)
 {
     struct cpu *c = this_cpu();
     c->current = NULL;
-    pd_activate(NULL);
+    cr3_switch(paging_kernel_root());
     __asm__ volatile("mov %0, %%rsp; jmp idle_loop" :: "r"(c->kstack_top) : "memory");
     __builtin_unreachable();
 }

@@ -292,8 +292,10 @@ static void state_out(struct ec *ec, struct vireo_vcpu_state *s, uint64_t mtd)
         s->rsi = r->rsi;
         s->rdi = r->rdi;
     }
-    if (mtd & VIREO_MTD_GPR_R8_R15)
-        memcpy(&s->r8, &r->r8, 8 * sizeof(uint64_t));
+    if (mtd & VIREO_MTD_GPR_R8_R15) {   /* struct regs keeps R8-R11 apart from R12-R15 */
+        memcpy(&s->r8, &r->r8, 4 * sizeof(uint64_t));
+        memcpy(&s->r12, &r->r12, 4 * sizeof(uint64_t));
+    }
     if (mtd & VIREO_MTD_CR) {
         s->cr0 = read_cr(VMCS_GUEST_CR0);
         s->cr4 = read_cr(VMCS_GUEST_CR4);
@@ -373,6 +375,9 @@ static NORETURN void deliver(struct ec *ec, unsigned ev)
     if (ec->event == ev)
         ec->event = 0;
     state_out(ec, &pt->ec->utcb->vcpu, pt->mtd);
+    struct cpu *c = this_cpu();
+    if (c->tr_stale)                    /* the handler's I/O bitmap lies beyond TR's limit */
+        cpu_set_tss(c, c->tss_base, c->tss_limit);
     event_enter(ec, pt);
 }
 
