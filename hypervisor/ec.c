@@ -116,11 +116,8 @@ void ec_destroy(struct kobj *o)
 
 NORETURN void ec_return(struct ec *ec)
 {
-    struct cpu *c = this_cpu();
     if (ec->vmcs)
         vcpu_return(ec);
-    if (c->tr_stale)                    /* the I/O bitmap lies beyond TR's limit */
-        cpu_set_tss(c, c->tss_base, c->tss_limit);
     kernel_unlock();
     if (ec->iret) {                     /* it was interrupted, not in a SYSCALL */
         ec->iret = false;

@@ -6,6 +6,7 @@
 
 enum vector {
     VEC_NMI = 2,
+    VEC_GP = 13,
     VEC_MACHINE_CHECK = 18,
     VEC_FIRST_IRQ = 32,
     VEC_TIMER = 0x20,

@@ -89,6 +89,10 @@ static ALWAYS_INLINE void switch_prepare(struct ec *ec)
 /* Back to `ec`, in its guest or in ring 3, the way it left. */
 static NORETURN void switch_to(struct ec *ec)
 {
+    if (ec->vmcs) {                     /* into its guest: no user RIP, no CR3 of its own */
+        this_cpu()->current = ec;
+        vcpu_return(ec);
+    }
     switch_prepare(ec);
     ec_return(ec);
 }
