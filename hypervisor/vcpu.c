@@ -276,6 +276,7 @@ static const uint8_t first[] = { 0, 0, 0, 1, 3, 4, 12, 20, 28, 32, 36, 38, 40, 4
                                  47, 49, 51, 53, 54, 56, 56, 56, 56, 56, 56, 56 };
 _Static_assert(sizeof(first) == 28, "one entry per MTD group, plus the end");
 _Static_assert(sizeof(fields) / sizeof(fields[0]) == 56, "groups as listed in first[]");
+#define FIELD_GROUPS 0x1ffffcull        /* the groups with fields: RSP (bit 2) to EFER_PAT */
 
 static void state_out(struct ec *ec, struct vireo_vcpu_state *s, uint64_t mtd)
 {
@@ -301,7 +302,7 @@ static void state_out(struct ec *ec, struct vireo_vcpu_state *s, uint64_t mtd)
         s->cr4 = read_cr(VMCS_GUEST_CR4);
         s->cr2 = ec->cr2;
     }
-    for (uint64_t m = mtd & VIREO_MTD_ALL; m; m &= m - 1) {
+    for (uint64_t m = mtd & FIELD_GROUPS; m; m &= m - 1) {
         unsigned g = (unsigned)__builtin_ctzll(m);
         for (unsigned i = first[g]; i < first[g + 1]; i++) {
             void *to = (char *)s + fields[i].offset;
@@ -346,7 +347,8 @@ void vcpu_state_in(struct ec *ec, const struct vireo_vcpu_state *s)
 {
     uint64_t mtd = s->mtd & VIREO_MTD_ALL;
     ipc_state_in(ec, s);                /* the GPR groups */
-    for (uint64_t m = mtd & ~(uint64_t)(VIREO_MTD_CTRL | VIREO_MTD_INJ); m; m &= m - 1) {
+    for (uint64_t m = mtd & FIELD_GROUPS & ~(uint64_t)(VIREO_MTD_CTRL | VIREO_MTD_INJ); m;
+         m &= m - 1) {
         unsigned g = (unsigned)__builtin_ctzll(m);
         for (unsigned i = first[g]; i < first[g + 1]; i++) {
             if (VMCS_FIELD_KIND(fields[i].field) == VMCS_KIND_EXIT_INFO)
