@@ -292,8 +292,10 @@ static void state_out(struct ec *ec, struct vireo_vcpu_state *s, uint64_t mtd)
         s->rsi = r->rsi;
         s->rdi = r->rdi;
     }
-    if (mtd & VIREO_MTD_GPR_R8_R15)
-        memcpy(&s->r8, &r->r8, 8 * sizeof(uint64_t));
+    if (mtd & VIREO_MTD_GPR_R8_R15) {   /* struct regs keeps R8-R11 apart from R12-R15 */
+        memcpy(&s->r8, &r->r8, 4 * sizeof(uint64_t));
+        memcpy(&s->r12, &r->r12, 4 * sizeof(uint64_t));
+    }
     if (mtd & VIREO_MTD_CR) {
         s->cr0 = read_cr(VMCS_GUEST_CR0);
         s->cr4 = read_cr(VMCS_GUEST_CR4);
@@ -302,8 +304,14 @@ static void state_out(struct ec *ec, struct vireo_vcpu_state *s, uint64_t mtd)
     for (uint64_t m = mtd & VIREO_MTD_ALL; m; m &= m - 1) {
         unsigned g = (unsigned)__builtin_ctzll(m);
         for (unsigned i = first[g]; i < first[g + 1]; i++) {
+            void *to = (char *)s + fields[i].offset;
             uint64_t v = vmcs_read(fields[i].field);
-            memcpy((char *)s + fields[i].offset, &v, fields[i].size);
+            if (fields[i].size == 8)    /* plain stores: no memcpy call per field */
+                *(uint64_t *)to = v;
+            else if (fields[i].size == 4)
+                *(uint32_t *)to = (uint32_t)v;
+            else
+                *(uint16_t *)to = (uint16_t)v;
         }
     }
 }
@@ -343,9 +351,10 @@ void vcpu_state_in(struct ec *ec, const struct vireo_vcpu_state *s)
         for (unsigned i = first[g]; i < first[g + 1]; i++) {
             if (VMCS_FIELD_KIND(fields[i].field) == VMCS_KIND_EXIT_INFO)
                 continue;
-            uint64_t v = 0;
-            memcpy(&v, (const char *)s + fields[i].offset, fields[i].size);
-            vmcs_write(fields[i].field, v);
+            const void *from = (const char *)s + fields[i].offset;
+            vmcs_write(fields[i].field, fields[i].size == 8 ? *(const uint64_t *)from
+                                        : fields[i].size == 4 ? *(const uint32_t *)from
+                                        : *(const uint16_t *)from);
         }
     }
     if (mtd & VIREO_MTD_CR) {
