@@ -5,6 +5,7 @@
 #include <vireo/hip.h>
 #include <vireo/mtd.h>
 #include <vireo/sel.h>
+#include "console.h"
 #include "elf.h"
 #include "hc.h"
 #include "layout.h"
@@ -21,8 +22,9 @@
 #define SEL_PAGER VIREO_SEL_FIRST_FREE
 #define SEL_CONSOLE (VIREO_SEL_FIRST_FREE + 1)
 #define SEL_IDLE (VIREO_SEL_FIRST_FREE + 2)    /* a semaphore nobody ups */
+#define SEL_INPUT (VIREO_SEL_FIRST_FREE + 3)   /* the console ups it when input comes */
 #define SEL_SERVER(i, k) (64 + 8 * (i) + (k))   /* k: 0 PD, 1 EC, 2 portal, 3 irq SM,
-                                                   4 its console portal (a VMM) */
+                                                   4 its console portal */
 #define EVENT_BASE(i) (256 + EVENTS * (i))      /* in the root's and the server's space */
 #define PAGER_UTCB 0x20000000ull
 #define HANDLER_UTCB SERVER_UTCB
@@ -52,6 +54,7 @@ struct server {
     int irq;                            /* -1: none */
     uint64_t vga;                       /* VGA text buffer (physical), 0: none */
     bool io_given, dead;
+    bool console_pt;                    /* has a console portal of its own */
     int guest;                          /* a VMM: the guest's module, else -1 */
     uint64_t ram;                       /* a VMM: the guest's RAM, 2^ram_order pages */
     unsigned ram_order;
@@ -114,17 +117,29 @@ static unsigned give_range(struct vireo_utcb *u, unsigned t, uint64_t base, uint
     return t;
 }
 
-/* What a VMM gets with its first page: its console portal, its own PD, guest RAM and the
-   guest image. */
-static void give_vmm(struct server *s, unsigned i, struct vireo_utcb *u)
+/* What every server gets with its first page: its own PD and first EC, for threads and
+   portals of its own (a VMM builds its VM from them), and a console portal of its own. */
+static void give_self(struct server *s, unsigned i, struct vireo_utcb *u)
 {
     unsigned t = u->head.typed;
     struct vireo_typed_item *item = vireo_utcb_typed(u, t++);
-    item->crd = vireo_crd_make(VIREO_CRD_OBJ, SEL_SERVER(i, 4), 0, VIREO_PT_CALL);
-    item->hotspot = (uint64_t)SERVER_SEL_CONSOLE << HOTSPOT_SHIFT;
-    item = vireo_utcb_typed(u, t++);    /* it builds its VM from objects of its own PD */
     item->crd = vireo_crd_make(VIREO_CRD_OBJ, SEL_SERVER(i, 0), 0, VIREO_OBJ_ALL);
     item->hotspot = (uint64_t)VIREO_SEL_SELF_PD << HOTSPOT_SHIFT;
+    item = vireo_utcb_typed(u, t++);
+    item->crd = vireo_crd_make(VIREO_CRD_OBJ, SEL_SERVER(i, 1), 0, VIREO_OBJ_ALL);
+    item->hotspot = (uint64_t)VIREO_SEL_SELF_EC << HOTSPOT_SHIFT;
+    if (s->console_pt) {
+        item = vireo_utcb_typed(u, t++);
+        item->crd = vireo_crd_make(VIREO_CRD_OBJ, SEL_SERVER(i, 4), 0, VIREO_PT_CALL);
+        item->hotspot = (uint64_t)SERVER_SEL_CONSOLE << HOTSPOT_SHIFT;
+    }
+    u->head.typed = (uint16_t)t;
+}
+
+/* What a VMM gets with its first page: guest RAM and the guest image. */
+static void give_vmm(struct server *s, struct vireo_utcb *u)
+{
+    unsigned t = u->head.typed;
     t = give_range(u, t, s->ram, PAGE << s->ram_order, VMM_GUEST_RAM,
                    VIREO_MEM_R | VIREO_MEM_W | VIREO_MEM_X);
     uint64_t image = hip->mem_window + hip->modules[s->guest].start;
@@ -238,8 +253,9 @@ static NORETURN void pager(uint64_t id)
             t->hotspot = crtc << HOTSPOT_SHIFT;
             u->head.typed++;
         }
+        give_self(s, i, u);
         if (s->guest >= 0)
-            give_vmm(s, i, u);
+            give_vmm(s, u);
         s->io_given = true;
     }
     vireo_hypercall(VIREO_HC_REPLY, 0, 0, 0, 0);
@@ -292,10 +308,11 @@ static uint64_t start_server(unsigned i)
         st = hc(VIREO_HC_CREATE_SM, SEL_SERVER(i, 3), VIREO_SEL_SELF_PD, 0, 0, 0, 0);
     if (!st && s->irq >= 0)
         st = hc(VIREO_HC_ASSIGN_GSI, SEL_SERVER(i, 3), (uint64_t)s->irq, 0, 0, 0, 0);
-    if (!st && s->guest >= 0)           /* the console knows its clients by portal id */
+    s->console_pt = i > 0 && !strcmp(servers[0].name, "console");
+    if (!st && s->console_pt)           /* the console knows its clients by portal id */
         st = hc(VIREO_HC_CREATE_PT, SEL_SERVER(i, 4), VIREO_SEL_SELF_PD, SEL_SERVER(0, 1), 0,
                 servers[0].entry, 0);
-    if (!st && s->guest >= 0)
+    if (!st && s->console_pt)
         st = hc(VIREO_HC_PT_CTRL, SEL_SERVER(i, 4), i, 0, 0, 0, 0);
     return st;
 }
@@ -438,48 +455,50 @@ static void parse_module(unsigned m)
         server_count++;
 }
 
-/* Input through the console server: blocks until some arrives; "" if there is none. */
-static const char *read_input(void)
+/* Takes the console's input (the root has it until a VMM takes it, or the user moves it);
+   false if there is no console or it has no input. */
+static bool attach_input(void)
 {
-    static char line[LINE_MAX];
-    struct vireo_utcb *u = (struct vireo_utcb *)SERVER_UTCB;
-    u->words[0] = CONSOLE_READ;
-    u->head.untyped = 1;
-    u->head.typed = 0;
-    if (vireo_hypercall(VIREO_HC_CALL, SEL_SERVER(0, 2), 0, 0, 0).status || !u->head.untyped)
-        return "";
-    uint64_t n = MIN(u->words[0], (uint64_t)LINE_MAX - 1);
-    memcpy(line, &u->words[1], n);
-    line[n] = '\0';
-    return line;
+    if (!console_up)
+        return false;
+    uint64_t st = console_attach((struct vireo_utcb *)SERVER_UTCB, SEL_SERVER(0, 2), SEL_INPUT,
+                                 "root");
+    if (st)
+        say("root: no input from the console (status %lu); no echo\n", st);
+    return !st;
 }
 
-/* Echoes input line by line: the first interactive use of the console. */
-static NORETURN void echo_input(void)
+/* Typed bytes, assembled into lines and echoed. */
+static void echo_bytes(const char *in, size_t n)
 {
-    unsigned vmms = 0;
-    for (unsigned i = 0; i < server_count; i++)
-        vmms += servers[i].guest >= 0;
-    char line[LINE_MAX];
-    unsigned len = 0;
-    for (;;) {
-        /* A read holds the console's one EC until input comes: not while VMMs print. */
-        const char *in = console_up && !vmms ? read_input() : "";
-        if (!*in)                       /* no console: nothing to wait for */
-            vireo_hypercall(VIREO_HC_SM_CTRL | VIREO_HC_FLAG_SM_DOWN << VIREO_HC_FLAGS_SHIFT,
-                            SEL_IDLE, 0, 0, 0);
-        for (; *in; in++) {
-            if (*in != '\r' && *in != '\n' && len < LINE_MAX - 1) {
-                line[len++] = *in;
-                continue;
-            }
-            if (*in == '\n' || *in == '\r') {
-                line[len] = '\0';
-                if (len)
-                    say("root: you typed '%s'\n", line);
-                len = 0;
-            }
+    static char line[LINE_MAX];
+    static unsigned len;
+    for (size_t i = 0; i < n; i++) {
+        if (in[i] == '\r' || in[i] == '\n') {
+            line[len] = '\0';
+            if (len)
+                say("root: you typed '%s'\n", line);
+            len = 0;
+        } else if (in[i] && len < LINE_MAX - 1) {
+            line[len++] = in[i];
         }
+    }
+}
+
+/* Echoes input line by line: it sleeps on its input semaphore and reads without waiting,
+   so the console serves everyone else meanwhile. */
+static NORETURN void echo_input(bool echo)
+{
+    struct vireo_utcb *u = (struct vireo_utcb *)SERVER_UTCB;
+    char in[LINE_MAX];
+    for (;;) {
+        struct console_input got = { 0, 0, 1 };
+        while (echo && got.left && !console_read(u, SEL_SERVER(0, 2), in, sizeof(in), &got))
+            echo_bytes(in, got.got);
+        if (echo)
+            console_wait(SEL_INPUT, 0);
+        else                            /* no console input: nothing to wait for */
+            hc_sm_down(SEL_IDLE, 0);
     }
 }
 
@@ -514,6 +533,7 @@ NORETURN void main(struct vireo_utcb *utcb, const struct vireo_hip *h)
     struct vireo_hc_result r = vireo_hypercall(SPARE_HYPERCALL, 0, 0, 0, 0);
     say("root: spare hypercall %u returned status %lu (%s)\n", SPARE_HYPERCALL, r.status,
         r.status == VIREO_BAD_HYP ? "BAD_HYP, as it should" : "WRONG");
+    bool echo = attach_input();
     say("root: ready%s\n", console_up ? " (printing through the console server)" : "");
-    echo_input();
+    echo_input(echo);
 }

@@ -79,10 +79,36 @@ run_boot_tests() {
         --count "cpu[0-9]+: online" 4 --count "cpu[0-9]+: no VMX" 4
 
     # Console input: COM1's receive interrupt (GSI 4, routed to a semaphore by the root
-    # server) wakes the console server's read; the root echoes what was typed.
+    # server) wakes the console server's input thread, which drains the UART into the
+    # focused client's buffer and ups that client's semaphore; the root reads and echoes.
     boot_test qemu-console-input "${qemu[@]}" --smp 2 --iso "$b/vireo.iso" \
         --input-after "root: ready" --input 'hello vireo\rsecond line\r' \
-        --pass "root: you typed 'second line'" --count "root: you typed 'hello vireo'" 1
+        --pass "root: you typed 'second line'" --count "root: you typed 'hello vireo'" 1 \
+        --count "^console: input goes to 0 'root' \(Ctrl-\] then n or a digit moves it\)$" 1
+    # No read waits in the console any more: a VMM beside the root no longer stops its echo
+    # (under QEMU TCG the VMM has no VM, but it is a console client all the same).
+    boot_test qemu-input-vmm "${qemu[@]}" --smp 2 --iso "$b/vm-pio.iso" \
+        --input-after "root: ready" --input 'beside a vmm\r' \
+        --pass "root: you typed 'beside a vmm'" --count "vmm: cannot build the VM" 1 \
+        --count "console: input goes to 0 'root'" 1
+    # Two clients (reader.iso): the reader takes input first, as a VMM would; Ctrl-] n and
+    # Ctrl-] 1 move the focus, and each line reaches only the client that had it.
+    boot_test qemu-input-focus "${qemu[@]}" --smp 2 --iso "$b/reader.iso" \
+        --input-after "root: ready" --input 'to reader\r\x1dnto root\r' \
+        --input-after "root: you typed 'to root'" --input '\x1d1again\r' \
+        --pass "reader: you typed 'again'" --count "reader: you typed 'to reader'" 1 \
+        --count "you typed" 3 --count "console: input goes to 1 'reader'" 2 \
+        --count "console: input goes to 0 'root'" 1
+    # A client that stops reading: 1,500 bytes typed for it, its buffer keeps 1,024, the
+    # rest is dropped and counted when the focus moves on; printing and the root's echo
+    # carry on.
+    local flood
+    flood=$(printf 'x%.0s' {1..1500})
+    boot_test qemu-input-flood "${qemu[@]}" --smp 2 --iso "$b/reader.iso" \
+        --input-after "root: ready" --input 'hold\r' \
+        --input-after "reader: holding" --input "$flood\\x1d0after the flood\\r" \
+        --pass "root: you typed 'after the flood'" --count "you typed" 1 \
+        --count "^console: 476 byte\(s\) of input for 1 'reader' dropped: its buffer was full$" 1
 
     # VGA text: the console server clears the screen and writes each whole line there too,
     # moving the hardware cursor; the harness reads the screen back through QEMU's monitor.
