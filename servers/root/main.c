@@ -33,6 +33,7 @@
 #define IRQ_ARG "irq="
 #define GUEST_ARG "guest="
 #define MEM_ARG "mem="
+#define GUEST_ARGS " -- "               /* on a VMM's line: what follows is its guest's */
 #define MAX_ITEMS 64
 #define VGA_ARG "vga=0x"
 #define VGA_COLOUR 0xb8000ull               /* text buffer and CRT controller ports */
@@ -317,11 +318,24 @@ static uint64_t start_server(unsigned i)
     return st;
 }
 
-static const char *find_arg(const char *s, const char *key)
+/* Where a module's line has GUEST_ARGS (its own part ends there), or its end. */
+static const char *guest_args(const char *cmd)
 {
-    for (; *s; s++)
-        if (!strncmp(s, key, strlen(key)))
-            return s;
+    size_t k = strlen(GUEST_ARGS);
+    for (; *cmd; cmd++)
+        if (!strncmp(cmd, GUEST_ARGS, k))
+            return cmd;
+    return cmd;
+}
+
+static size_t own_len(const char *cmd) { return (size_t)(guest_args(cmd) - cmd); }
+
+static const char *find_arg(const char *cmd, const char *key)
+{
+    size_t n = own_len(cmd), k = strlen(key);
+    for (size_t i = 0; i + k <= n; i++)
+        if (!strncmp(cmd + i, key, k))
+            return cmd + i;
     return NULL;
 }
 
@@ -331,6 +345,8 @@ static int find_module(const char *name)
     size_t n = 0;
     while (name[n] && name[n] != ' ')
         n++;
+    if (!n)
+        return -1;
     for (unsigned m = 1; m < hip->module_count; m++) {
         const char *c = hip->modules[m].cmdline;
         if (!strncmp(c, name, n) && (c[n] == ' ' || !c[n]))
@@ -363,11 +379,17 @@ static bool parse_vmm(struct server *s, const char *cmd)
     while ((PAGE << s->ram_order) < mib * MIB && s->ram_order < 20)
         s->ram_order++;
     if (s->guest < 0 || (PAGE << s->ram_order) != mib * MIB || mib < 2) {
-        uart_printf("root: '%s': needs guest=MODULE and mem=MIB, a power of two >= 2\n", cmd);
+        say("root: '%s': needs guest=MODULE and mem=MIB, a power of two >= 2\n", cmd);
+        return false;
+    }
+    size_t extra = strlen(guest_args(cmd));   /* with one blank of GUEST_ARGS kept */
+    if (extra && strlen(hip->modules[s->guest].cmdline) + extra - 3 >= VIREO_HIP_CMDLINE) {
+        say("root: '%s': the guest's command line would pass %u bytes\n", cmd,
+            VIREO_HIP_CMDLINE - 1);
         return false;
     }
     if (!(s->ram = ram_chunk(s->ram_order))) {
-        uart_printf("root: '%s': no %lu MiB of RAM for the guest\n", cmd, mib);
+        say("root: '%s': no %lu MiB of RAM for the guest\n", cmd, mib);
         return false;
     }
     return true;
@@ -400,6 +422,22 @@ static uint64_t check_vga(const char *server, uint64_t pa)
     return pa;
 }
 
+/* A VMM's guest's command line (VIREO_HIP_CMDLINE bytes): the guest module's, then
+   whatever follows GUEST_ARGS on the VMM's line, so VMMs can share one guest module. */
+static void guest_cmdline(char *out, const char *guest, const char *vmm)
+{
+    const char *extra = guest_args(vmm);
+    size_t n = strnlen(guest, VIREO_HIP_CMDLINE - 1);
+    memcpy(out, guest, n);
+    if (*extra) {
+        extra += strlen(GUEST_ARGS) - 1;        /* keeps one blank */
+        size_t k = MIN(strlen(extra), VIREO_HIP_CMDLINE - 1 - n);
+        memcpy(out + n, extra, k);
+        n += k;
+    }
+    out[n] = '\0';
+}
+
 static void parse_module(unsigned m)
 {
     struct server *s = &servers[server_count];
@@ -412,7 +450,8 @@ static void parse_module(unsigned m)
     }
     if (is_guest(m) || !parse_vmm(s, cmd))
         return;
-    for (const char *p = cmd; *p; p++) {
+    const char *end = cmd + own_len(cmd);
+    for (const char *p = cmd; p < end; p++) {
         if (strncmp(p, IRQ_ARG, strlen(IRQ_ARG)) == 0)
             for (p += strlen(IRQ_ARG), s->irq = 0; *p >= '0' && *p <= '9'; p++)
                 s->irq = s->irq * 10 + (*p - '0');
@@ -422,7 +461,7 @@ static void parse_module(unsigned m)
         }
         if (strncmp(p, VGA_ARG, strlen(VGA_ARG)) == 0)
             s->vga = check_vga(s->name, parse_hex(p + strlen(VGA_ARG), &p));
-        if (!*p)
+        if (p >= end)
             break;
     }
     s->module = hip->mem_window + hip->modules[m].start;
@@ -430,7 +469,7 @@ static void parse_module(unsigned m)
     const char *err = elf_load((const void *)s->module, s->size, SERVER_STACK_TOP -
                                SERVER_STACK_SIZE, keep_segment, s, &s->entry);
     if (err) {
-        uart_printf("root: module %u '%s' is not a server: %s\n", m, s->name, err);
+        say("root: module %u '%s' is not a server: %s\n", m, s->name, err);
         return;
     }
     /* One empty call lets the server set itself up (and shows that it runs). */
@@ -442,15 +481,13 @@ static void parse_module(unsigned m)
         struct vmm_boot boot = { PAGE << s->ram_order, hip->modules[s->guest].size,
                                  hip->tsc_khz, EVENT_BASE(server_count) };
         memcpy(u->words, &boot, sizeof(boot));
-        memcpy((char *)u->words + sizeof(boot), hip->modules[s->guest].cmdline,
-               VIREO_HIP_CMDLINE);
-        ((char *)u->words)[sizeof(boot) + VIREO_HIP_CMDLINE - 1] = '\0';
+        guest_cmdline((char *)u->words + sizeof(boot), hip->modules[s->guest].cmdline, cmd);
         u->head.untyped = (uint16_t)((sizeof(boot) + VIREO_HIP_CMDLINE) / 8 + 1);
     }
     if (!st)
         st = vireo_hypercall(VIREO_HC_CALL, SEL_SERVER(server_count, 2), 0, 0, 0).status;
-    uart_printf("root: server %u '%s' %s (status %lu)\n", server_count, s->name,
-                st ? "did not start" : "started", st);
+    say("root: server %u '%s' %s (status %lu)\n", server_count, s->name,
+        st ? "did not start" : "started", st);
     if (!st)
         server_count++;
 }
@@ -518,9 +555,11 @@ NORETURN void main(struct vireo_utcb *utcb, const struct vireo_hip *h)
         st = hc(VIREO_HC_CREATE_SM, SEL_IDLE, VIREO_SEL_SELF_PD, 0, 0, 0, 0);
     if (st)
         uart_printf("root: cannot create the pager: status %lu\n", st);
-    for (unsigned m = 1; m < hip->module_count && server_count < MAX_SERVERS && !st; m++)
+    /* Once the console runs, lines go through it: a VMM started here may print already. */
+    for (unsigned m = 1; m < hip->module_count && server_count < MAX_SERVERS && !st; m++) {
         parse_module(m);
-    console_up = server_count && !strcmp(servers[0].name, "console");
+        console_up = server_count && !strcmp(servers[0].name, "console");
+    }
     uint64_t ram = 0;
     for (unsigned i = 0; i < hip->mem_count; i++)
         ram += hip->mem[i].size;
