@@ -207,6 +207,30 @@ run_boot_tests() {
         --pass "^vmm: guest triple fault" --fail "$vm_fail|^SUMMARY" \
         --count "^hostile: progress [1-5]:" 5 --count "^PASS: hostile: " 1
 
+    # Two guests at once: two VMMs share the marker guest's module, each giving it its own
+    # marker and RAM size; each scans all its RAM and 1 MiB above it for the other's marker,
+    # round after round. Both must pass, having scanned the RAM their VMM gave them, and
+    # each must have seen pauses while the other vCPU had the CPU (they take turns on cpu0).
+    local vm_end_fail="$vm_fail|SUMMARY: [0-9]+ tests, [1-9]|vmm: guest exit status [1-9]"
+    boot_test bochs-vm-two-markers "${bochs[@]}" --smp 1 --iso "$b/vm-two-markers.iso" \
+        --pass "^vmm: guest exit status 0" --pass-count 2 --fail "$vm_end_fail" \
+        --count "^SUMMARY: 6 tests, 0 unexpected failures" 2 --count "^PASS: marker: " 10 \
+        --count "^marker: mine a11ce, other b0b, 64 rounds over 0x900000 bytes" 1 \
+        --count "^marker: mine b0b, other a11ce, 64 rounds over 0x1100000 bytes" 1 \
+        --count "^marker: [1-9][0-9]* pauses" 2
+    # The control: one marker guest alone sees no pauses.
+    boot_test bochs-vm-marker "${bochs[@]}" --smp 1 --iso "$b/vm-marker.iso" \
+        --pass "^vmm: guest exit status 0" --fail "$vm_end_fail" \
+        --count "^SUMMARY: 6 tests, 0 unexpected failures" 1 --count "^marker: 0 pauses" 1
+    # A hostile guest beside a good one: the hostile one's triple fault stops it alone;
+    # the good one (sharing the CPU with it, and running on after it) ends with no failure.
+    boot_test bochs-vm-hostile-pair "${bochs[@]}" --smp 1 --iso "$b/vm-hostile-pair.iso" \
+        --pass "^vmm: guest (exit status 0|triple fault)" --pass-count 2 \
+        --fail "$vm_end_fail" --count "^vmm: guest triple fault" 1 \
+        --count "^hostile: progress [1-5]:" 5 --count "^vmm: guest exit status 0" 1 \
+        --count "^SUMMARY: 6 tests, 0 unexpected failures" 1 \
+        --count "^marker: [1-9][0-9]* pauses" 1
+
     # The test guests (test/guests, docs/guests.md), natively under QEMU TCG: each check
     # must hold on a real-enough PC before it is asked of Vireo's VMM.
     guest_test cpuid --count "^PASS: cpuid: " 6
