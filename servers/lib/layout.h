@@ -34,8 +34,9 @@
 #define SERVER_SEL_IRQ 16
 /* A VMM (module line `vmm guest=MODULE mem=MIB`) gets, with its first page: a portal to
    the console server of its own, the guest's RAM and the guest module's pages (read-only),
-   at these places; its first call carries words[] = struct vmm_boot, then the guest
-   module's command line (NUL-terminated). */
+   at these places; its first call carries words[] = struct vmm_boot, then the guest's
+   command line (NUL-terminated): the guest module's, then what follows " -- " on the
+   VMM's line. */
 #define SERVER_SEL_CONSOLE 17
 #define SERVER_SEL_INPUT 18                     /* where a server puts its input semaphore */
 #define VMM_GUEST_RAM 0x0000010000000000ull
