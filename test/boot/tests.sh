@@ -165,6 +165,15 @@ run_boot_tests() {
         --pass "root: ready" --count "root: killed fault: exception 13 at rip 0x4" 1 \
         --count "root: server 1 'fault' did not start \(status 2\)" 1
 
+    # VMM lines with bad arguments: each is refused with its reason, and nothing else
+    # changes (no VMX needed: the root refuses them before any VMM runs).
+    boot_test qemu-vmm-bad-lines "${qemu[@]}" --smp 1 --iso "$b/vmm-bad-lines.iso" \
+        --pass "root: ready" --count "root: server [0-9]+ 'vmm' started" 0 \
+        --count "root: 'vmm guest=guest-marker mem=8 -- .*would pass 95 bytes" 1 \
+        --count "root: 'vmm guest=guest-nosuch mem=8': needs guest=MODULE" 1 \
+        --count "root: 'vmm guest=guest-marker mem=3': needs guest=MODULE" 1 \
+        --count "root: server 0 'console' started" 1
+
     # Exception portals: a thread's page fault goes to a handler that maps memory by
     # replying with a delegation; a second fault makes the handler revoke the thread.
     local pager=(--pass "pager: done" --count "worker read 0x5eed5eed after 1 fault\(s\): mapped" 1
