@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash disable=SC2034 # (sets platform and why for the script that sources it)
 # Sourced by scripts/run and scripts/bench: which platform can run Vireo with VT-x here.
 
 # Sets platform and why: KVM only where it can run a VMX hypervisor (nested VMX).
