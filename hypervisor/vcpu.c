@@ -343,9 +343,23 @@ static void controls(const struct vireo_vcpu_state *s)
                                                           PROC2_UNRESTRICTED));
 }
 
+/* Makes ec's VMCS this CPU's current one: another vCPU may have run here since ec's exit,
+   and a reply must not land in that one's VMCS. */
+static void vmcs_current(struct cpu *c, struct ec *ec)
+{
+    if (c->vmcs == ec->vmcs)
+        return;
+    if (!ec->launched && ec->event == VIREO_EVENT_STARTUP)
+        setup_vmcs(ec);
+    else
+        __asm__ volatile("vmptrld %0" :: "m"(ec->vmcs) : "cc", "memory");
+    c->vmcs = ec->vmcs;
+}
+
 void vcpu_state_in(struct ec *ec, const struct vireo_vcpu_state *s)
 {
     uint64_t mtd = s->mtd & VIREO_MTD_ALL;
+    vmcs_current(this_cpu(), ec);
     ipc_state_in(ec, s);                /* the GPR groups */
     for (uint64_t m = mtd & FIELD_GROUPS & ~(uint64_t)(VIREO_MTD_CTRL | VIREO_MTD_INJ); m;
          m &= m - 1) {
@@ -398,13 +412,7 @@ static void switch_fpu(struct cpu *c, struct ec *ec)
 NORETURN void vcpu_return(struct ec *ec)
 {
     struct cpu *c = this_cpu();
-    if (c->vmcs != ec->vmcs) {
-        if (!ec->launched && ec->event == VIREO_EVENT_STARTUP)
-            setup_vmcs(ec);
-        else
-            __asm__ volatile("vmptrld %0" :: "m"(ec->vmcs) : "cc", "memory");
-        c->vmcs = ec->vmcs;
-    }
+    vmcs_current(c, ec);
     if (ec->event)
         deliver(ec, ec->event);
     if (c->fpu_owner != ec)
