@@ -4,10 +4,17 @@
 #include "vmm.h"
 
 #define SEL_VM (VIREO_SEL_FIRST_FREE + 0)      /* the VM's objects: one CRD, revoked */
-#define SEL_VCPU (VIREO_SEL_FIRST_FREE + 1)    /* together by vmm_stop() */
+#define SEL_VCPU VMM_SEL_VCPU                   /* together by vmm_stop() */
 #define SEL_VCPU_SC (VIREO_SEL_FIRST_FREE + 2)
 #define VM_OBJECTS_ORDER 2
 #define SEL_HANDLER (VIREO_SEL_FIRST_FREE + 8)
+#define SEL_TIMER (VIREO_SEL_FIRST_FREE + 11)     /* the timer thread and its SC */
+#define SEL_TIMER_SC (VIREO_SEL_FIRST_FREE + 12)
+#define TIMER_UTCB 0x00007fffffffb000ull
+#define TIMER_PRIO (VCPU_PRIO + 1)                 /* it must preempt the vCPU */
+#define TIMER_QUANTUM_US 1000
+#define TIMER_STACK_WORDS 512
+#define IRQ_MTD (VIREO_MTD_RFLAGS | VIREO_MTD_STA) /* whether the guest can take one */
 #define EVENT_BASE 0x1000                      /* portal for event n: EVENT_BASE + n */
 #define EVENT_ORDER 8
 #define VCPU_PRIO (VIREO_PRIO_MAX / 2)
@@ -18,6 +25,7 @@
 struct vmm_boot vmm_boot;
 static char guest_cmdline[VIREO_HIP_CMDLINE];
 static uint64_t handler_stack[STACK_WORDS] __attribute__((aligned(16)));
+static uint64_t timer_stack[TIMER_STACK_WORDS] __attribute__((aligned(16)));
 static uint64_t utcb_now = SERVER_UTCB;       /* whose UTCB prints use: the running EC's */
 
 uint8_t *guest_ram(uint64_t gpa, uint64_t len)
@@ -72,12 +80,32 @@ static NORETURN void vm_exit(uint64_t reason)
     vmm_exit_reason = reason;
     struct vireo_utcb *u = (struct vireo_utcb *)EXIT_UTCB;
     utcb_now = EXIT_UTCB;
+    intr_exit_begins();
     u->head.untyped = 0;
     u->head.typed = 0;
+    intr_view = (struct intr_view){ u->vcpu.rflags, u->vcpu.intr_state };
     exit_fn fn = exit_handlers[reason & (VIREO_EVENT_COUNT - 1)].fn;
     (fn ? fn : exit_unexpected)(&u->vcpu);
+    if (reason != VIREO_EVENT_STARTUP)
+        intr_reply(&u->vcpu);
     hc_reply();
     __builtin_unreachable();
+}
+
+/* The timer thread (intr.c), on the vCPU's CPU: it recalls the vCPU when a device's
+   deadline passes while the guest runs. */
+static uint64_t start_timer(void)
+{
+    uint64_t st = hc_create_sm(VMM_SEL_TIMER_WAKE, VIREO_SEL_SELF_PD, 0);
+    if (!st)
+        st = hc_create_ec(VIREO_HC_FLAG_EC_GLOBAL, SEL_TIMER, VIREO_SEL_SELF_PD,
+                          hc_ec_cpu(0, vmm_boot.event_base), TIMER_UTCB,
+                          (uint64_t)&timer_stack[TIMER_STACK_WORDS - 1],
+                          (uint64_t)intr_timer_thread);
+    if (!st)
+        st = hc_create_sc(SEL_TIMER_SC, VIREO_SEL_SELF_PD, SEL_TIMER,
+                          VIREO_QPD(TIMER_PRIO, TIMER_QUANTUM_US));
+    return st;
 }
 
 /* The handler EC and one portal per event, then the VM PD (which gets the portals), its
@@ -93,8 +121,10 @@ static uint64_t build_vm(void)
         const struct exit_handler *h = &exit_handlers[ev];
         if (!h->fn && ev >= VIREO_EXIT_COUNT)
             continue;                   /* every exit reason gets a portal */
-        st = hc_create_pt(EVENT_BASE + ev, VIREO_SEL_SELF_PD, SEL_HANDLER,
-                          h->fn ? h->mtd : VIREO_MTD_RIP_LEN, (uint64_t)vm_exit);
+        uint64_t mtd = (h->fn ? h->mtd : VIREO_MTD_RIP_LEN) |
+                       (ev == VIREO_EVENT_STARTUP ? 0 : IRQ_MTD);
+        st = hc_create_pt(EVENT_BASE + ev, VIREO_SEL_SELF_PD, SEL_HANDLER, mtd,
+                          (uint64_t)vm_exit);
         if (!st)
             st = hc_pt_ctrl(EVENT_BASE + ev, ev);
     }
@@ -112,7 +142,7 @@ static uint64_t build_vm(void)
     if (!st)
         st = hc_create_sc(SEL_VCPU_SC, VIREO_SEL_SELF_PD, SEL_VCPU,
                           VIREO_QPD(VCPU_PRIO, VCPU_QUANTUM_US));
-    return st;
+    return st ? st : start_timer();
 }
 
 
@@ -126,7 +156,7 @@ NORETURN void main(uint64_t id)
     struct vireo_utcb *u = (struct vireo_utcb *)SERVER_UTCB;
     memcpy(&vmm_boot, u->words, sizeof(vmm_boot));
     memcpy(guest_cmdline, (char *)u->words + sizeof(vmm_boot), sizeof(guest_cmdline) - 1);
-    uint64_t st = build_vm();
+    uint64_t st = platform_init() ? build_vm() : VIREO_BAD_PAR;
     if (st)
         vmm_print("vmm: cannot build the VM: status %lu\n", st);
     else
