@@ -319,11 +319,13 @@ static void pit_reset(void *dev)
     for (unsigned i = 0; i < 3; i++) {
         struct i8254_channel *c = &pit->s.ch[i];
         c->rw = 3;
+        c->mode = 3;                    /* as a BIOS leaves it, but with no count yet */
         c->n = c->cr = BINARY_RANGE;
         c->gate = i < 2;                /* counter 2's gate is port 0x61 bit 0 */
     }
     pit->s.last = now_ticks(pit);
-    set_line(pit, false);
+    pit->s.irq_level = 1;               /* OUT is high in mode 3 */
+    pit->plat->irq(pit->plat->ctx, pit->irq, true);
 }
 
 static size_t pit_save(const void *dev, uint8_t *buf, size_t len)

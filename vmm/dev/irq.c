@@ -12,7 +12,7 @@
 
 unsigned irq_isa_to_gsi(unsigned line)
 {
-    return line == PIT_LINE ? PIT_GSI : line;
+    return line == PIT_LINE ? PIT_GSI : line == AT_CASCADE ? IRQ_NO_GSI : line;
 }
 
 void irq_router_set(struct irq_router *r, unsigned line, bool level)

@@ -4,6 +4,7 @@
 #include "i8259.h"
 
 #define IRQ_GSI_COUNT 24
+#define IRQ_NO_GSI 0xffu
 
 struct irq_router {
     struct i8259 *pic;
@@ -12,5 +13,6 @@ struct irq_router {
 
 /* ISA line `line` (0-15) or, above, a GSI with no PIC input, goes to `level`. */
 void irq_router_set(struct irq_router *r, unsigned line, bool level);
-/* The GSI an ISA line reaches on the I/O APIC (IRQ 0 is GSI 2, as MP and ACPI say). */
+/* The GSI an ISA line reaches on the I/O APIC: IRQ 0 is GSI 2, as MP tables and ACPI's
+   default override say; IRQ 2 (the cascade) reaches none. */
 unsigned irq_isa_to_gsi(unsigned line);
