@@ -34,13 +34,11 @@ static bool can_take(void)
 static void inject(struct vireo_vcpu_state *s)
 {
     bool busy = (s->mtd & VIREO_MTD_INJ) && (s->inj_info & VIREO_INJ_VALID);
-    bool want = false;
-    if (platform_intr_pending()) {
-        if (!busy && can_take()) {
-            s->inj_info = VIREO_INJ_VALID | VIREO_INJ_TYPE_EXTINT | platform_intr_ack();
-            s->mtd |= VIREO_MTD_INJ;
-        }
-        want = platform_intr_pending();     /* another one waits for the next window */
+    bool want = platform_intr_pending();
+    if (want && !busy && can_take()) {
+        s->inj_info = VIREO_INJ_VALID | VIREO_INJ_TYPE_EXTINT | platform_intr_ack();
+        s->mtd |= VIREO_MTD_INJ;
+        want = platform_intr_pending(); /* another one waits for the next window */
     }
     if (want == window && !(s->mtd & VIREO_MTD_INJ))
         return;
@@ -63,12 +61,15 @@ static void publish(uint64_t next)
         hc_sm_up(VMM_SEL_TIMER_WAKE);
 }
 
+/* The common exit touches no device and finds no deadline passed: a few compares. */
 void intr_reply(struct vireo_vcpu_state *s)
 {
     for (;;) {
-        uint64_t next = platform_advance(rdtsc());
-        inject(s);
+        uint64_t now = rdtsc();
+        uint64_t next = platform_due(now) ? platform_advance(now) : platform_deadline();
         publish(next);
+        if (platform_intr_changed() || window || (s->mtd & VIREO_MTD_INJ))
+            inject(s);
         atomic_store(&in_guest, true);
         /* A deadline that passed before in_guest was set may have found the thread
            declining to recall: handle it here instead. */

@@ -23,6 +23,7 @@
 #define LINE 160
 
 struct vmm_boot vmm_boot;
+static uint32_t exit_counts[VIREO_EVENT_COUNT];
 static char guest_cmdline[VIREO_HIP_CMDLINE];
 static uint64_t handler_stack[STACK_WORDS] __attribute__((aligned(16)));
 static uint64_t timer_stack[TIMER_STACK_WORDS] __attribute__((aligned(16)));
@@ -62,12 +63,28 @@ void vmm_print(const char *fmt, ...)
     va_end(ap);
 }
 
+/* "reason:count" for every exit reason seen, a few to a line. */
+static void print_exit_counts(void)
+{
+    char text[LINE];
+    int n = 0;
+    for (unsigned ev = 0; ev < VIREO_EVENT_COUNT; ev++) {
+        if (exit_counts[ev])
+            n += ksnprintf(text + n, sizeof(text) - (size_t)n, " %u:%u", ev, exit_counts[ev]);
+        if (n > LINE - 40 || (n && ev == VIREO_EVENT_COUNT - 1)) {
+            vmm_print("vmm: exits by reason:%s\n", text);
+            n = 0;
+        }
+    }
+}
+
 void vmm_stop(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     vprint(fmt, ap);
     va_end(ap);
+    print_exit_counts();
     hc_revoke(crd_obj(SEL_VM, VM_OBJECTS_ORDER, VIREO_OBJ_ALL), VIREO_HC_FLAG_REVOKE_SELF);
     vmm_print("vmm: guest stopped\n");
 }
@@ -78,6 +95,7 @@ uint64_t vmm_exit_reason;
 static NORETURN void vm_exit(uint64_t reason)
 {
     vmm_exit_reason = reason;
+    exit_counts[reason & (VIREO_EVENT_COUNT - 1)]++;
     struct vireo_utcb *u = (struct vireo_utcb *)EXIT_UTCB;
     utcb_now = EXIT_UTCB;
     intr_exit_begins();

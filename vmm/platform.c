@@ -30,6 +30,7 @@ static struct {
     char text[LINE];
     unsigned len;
 } line;
+static bool pic_changed;                /* the 8259's output may differ from the last look */
 
 static uint64_t plat_now(void *ctx)
 {
@@ -41,6 +42,7 @@ static void plat_irq(void *ctx, unsigned irq, bool level)
 {
     (void)ctx;
     irq_router_set(&router, irq, level);
+    pic_changed = true;
 }
 
 /* COM1's bytes go to the console a line at a time (CR dropped). */
@@ -106,13 +108,24 @@ bool platform_init(void)
     return true;
 }
 
+/* The guest programs the 8259 itself (masks, EOIs, polls). */
+static void pic_access(uint32_t port, unsigned bytes)
+{
+    for (unsigned i = 0; i < ARRAY_SIZE(i8259_ranges); i++)
+        if (port + bytes > i8259_ranges[i].base &&
+            port < i8259_ranges[i].base + i8259_ranges[i].size)
+            pic_changed = true;
+}
+
 uint32_t platform_pio_read(uint32_t port, unsigned bytes)
 {
+    pic_access(port, bytes);
     return bus_pio_read(&bus, port, bytes);
 }
 
 void platform_pio_write(uint32_t port, unsigned bytes, uint32_t value)
 {
+    pic_access(port, bytes);
     bus_pio_write(&bus, port, bytes, value);
 }
 
@@ -128,6 +141,16 @@ void platform_mmio_write(uint64_t gpa, unsigned bytes, uint32_t value)
 }
 
 uint64_t platform_advance(uint64_t now) { return bus_advance(&bus, now); }
+bool platform_due(uint64_t now) { return now >= bus.next || bus.stale; }
+uint64_t platform_deadline(void) { return bus.next; }
+
+bool platform_intr_changed(void)
+{
+    bool changed = pic_changed;
+    pic_changed = false;
+    return changed;
+}
+
 bool platform_intr_pending(void) { return i8259_pending(&pic); }
 uint8_t platform_intr_ack(void) { return i8259_ack(&pic); }
 

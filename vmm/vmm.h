@@ -49,6 +49,11 @@ uint32_t platform_mmio_read(uint64_t gpa, unsigned bytes);
 void platform_mmio_write(uint64_t gpa, unsigned bytes, uint32_t value);
 /* Brings the models up to TSC `now`; returns the next TSC at which one needs it. */
 uint64_t platform_advance(uint64_t now);
+/* Whether platform_advance(now) has work: a deadline passed or a model was accessed. */
+bool platform_due(uint64_t now);
+uint64_t platform_deadline(void);
+/* Whether the 8259's output may have changed since the last call (lines, guest access). */
+bool platform_intr_changed(void);
 /* The 8259 pair's INT output, and its INTA cycle (the vector to inject). */
 bool platform_intr_pending(void);
 uint8_t platform_intr_ack(void);

@@ -49,15 +49,13 @@ static unsigned priority(const struct i8259_chip *c, unsigned ir)
     return (ir - c->lowest - 1) & 7;
 }
 
-/* The highest-priority level among `bits`, or 8 for none. */
+/* The highest-priority level among `bits`, or 8 for none: rotated so that the highest
+   priority is bit 0 (this runs after every VM exit). */
 static unsigned highest(const struct i8259_chip *c, uint8_t bits)
 {
-    for (unsigned p = 0; p < 8; p++) {
-        unsigned ir = (c->lowest + 1 + p) & 7;
-        if (bits & (1u << ir))
-            return ir;
-    }
-    return 8;
+    unsigned shift = (c->lowest + 1u) & 7;
+    unsigned rotated = ((unsigned)bits >> shift | (unsigned)bits << (8 - shift)) & 0xff;
+    return rotated ? ((unsigned)__builtin_ctz(rotated) + shift) & 7 : 8;
 }
 
 /* The level the chip would raise INT for, or 8: a request above everything in service. */

@@ -188,8 +188,15 @@ static bool uart_write(void *dev, uint64_t addr, unsigned bytes, uint32_t value)
     bool dlab = u->s.lcr & LCR_DLAB;
     if (bytes != 1)
         return false;
+    unsigned reg = (unsigned)(addr - u->range[0].base);
+    if (reg == REG_SCR || reg == REG_LCR || (dlab && reg <= REG_IER)) {
+        uint8_t *r = reg == REG_SCR ? &u->s.scr : reg == REG_LCR ? &u->s.lcr
+                   : reg == REG_DATA ? &u->s.dll : &u->s.dlm;
+        *r = v;                         /* no interrupt depends on these */
+        return true;
+    }
     uint64_t now = dev_now(u->plat);
-    switch (addr - u->range[0].base) {
+    switch (reg) {
     case REG_DATA:
         if (dlab)
             u->s.dll = v;
@@ -206,9 +213,7 @@ static bool uart_write(void *dev, uint64_t addr, unsigned bytes, uint32_t value)
         u->s.ier = v & IER_MASK;
         break;
     case REG_IIR: write_fcr(u, v); break;
-    case REG_LCR: u->s.lcr = v; break;
     case REG_MCR: write_mcr(u, v); break;
-    case REG_SCR: u->s.scr = v; break;
     default: break;                     /* LSR and MSR are read-only (factory test) */
     }
     rx_fill(u, now);
@@ -237,20 +242,23 @@ static bool uart_read(void *dev, uint64_t addr, unsigned bytes, uint32_t *value)
     bool dlab = u->s.lcr & LCR_DLAB;
     if (bytes != 1)
         return false;
+    unsigned reg = (unsigned)(addr - u->range[0].base);
+    if (reg == REG_SCR || reg == REG_LCR || reg == REG_MCR || (reg == REG_IER && !dlab)) {
+        *value = reg == REG_SCR ? u->s.scr : reg == REG_LCR ? u->s.lcr
+               : reg == REG_MCR ? u->s.mcr : u->s.ier;
+        return true;                    /* reading these changes nothing */
+    }
     uint64_t now = dev_now(u->plat);
     rx_fill(u, now);
-    switch (addr - u->range[0].base) {
+    switch (reg) {
     case REG_DATA: *value = dlab ? u->s.dll : rx_pop(u, now); break;
-    case REG_IER: *value = dlab ? u->s.dlm : u->s.ier; break;
+    case REG_IER: *value = u->s.dlm; break;
     case REG_IIR: *value = read_iir(u, now); break;
-    case REG_LCR: *value = u->s.lcr; break;
-    case REG_MCR: *value = u->s.mcr; break;
     case REG_LSR: *value = read_lsr(u); break;
-    case REG_MSR:
+    default:                            /* MSR */
         *value = msr_lines(u->s.mcr) | u->s.msr_delta;
         u->s.msr_delta = 0;
         break;
-    default: *value = u->s.scr; break;
     }
     rx_fill(u, now);
     update_irq(u, now);
