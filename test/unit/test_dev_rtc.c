@@ -76,6 +76,9 @@ static void rtc_time_bcd(void **state)
     assert_int_equal(reg(8), 0x02);
     assert_int_equal(reg(9), 0x24);
     assert_int_equal(reg(0x32), 0x20);
+    fake.tsc = T0 + 2 * SEC - 300 * USEC;
+    assert_int_equal(reg(0x0a) & 0x80, 0x80);   /* the update at T0 + 1 s, missed: once */
+    assert_int_equal(reg(0x0a) & 0x80, 0);
     fake.tsc = T0 + 2 * SEC - 245 * USEC;
     assert_int_equal(reg(0x0a) & 0x80, 0);
     fake.tsc = T0 + 2 * SEC - 243 * USEC;

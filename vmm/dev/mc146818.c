@@ -228,12 +228,20 @@ static uint64_t rtc_deadline(const void *dev)
     return d;
 }
 
-static bool uip(const struct mc146818 *rtc, uint64_t now)
+/* UIP: set in the 244 us before each update. A guest whose reads of A come further apart
+   than that (each one a VM exit) could miss it every time and wait for it forever: an
+   update since its last read of A shows as UIP once, as if that read fell in the window. */
+static bool uip(struct mc146818 *rtc, uint64_t now)
 {
-    uint64_t sec = sec_tsc(rtc);
-    if (!updating(rtc) || !sec)
+    uint64_t sec = sec_tsc(rtc), k = updates(rtc, now), seen = rtc->s.a_read_k;
+    if (!updating(rtc) || !sec) {
+        rtc->s.a_read_k = k;
         return false;
-    return (now - MIN(now, rtc->s.div_tsc)) % sec >= sec - rtc->plat->tsc_khz * UIP_US / 1000;
+    }
+    uint64_t phase = (now - MIN(now, rtc->s.div_tsc)) % sec;
+    bool window = phase >= sec - rtc->plat->tsc_khz * UIP_US / 1000;
+    rtc->s.a_read_k = window ? k + 1 : k;   /* the coming update has been seen */
+    return window || k > seen;
 }
 
 static bool is_time_reg(unsigned i)
@@ -355,6 +363,7 @@ static void rtc_reset(void *dev)
     rtc->s.div_tsc = at;                /* the host's clock was read just after an update */
     rtc->s.sec_base = rtc->config.seconds;
     rtc->s.last = now;
+    rtc->s.a_read_k = updates(rtc, now);
     encode(rtc, seconds_at(rtc, now));
     bios_bytes(rtc);
     rtc->plat->irq(rtc->plat->ctx, rtc->irq, false);

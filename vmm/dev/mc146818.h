@@ -19,6 +19,7 @@ struct mc146818_state {
     uint64_t div_tsc;                   /* the divider chain's origin: updates at +n s */
     uint64_t sec_base, k_base;          /* the clock read sec_base at update k_base */
     uint64_t last;                      /* the TSC of the last advance */
+    uint64_t a_read_k;                  /* updates() at the last read of register A */
 };
 
 struct mc146818 {
