@@ -236,7 +236,8 @@ static void uart_checks(void)
     outb(COM1_MCR, (uint8_t)(mcr | 0x08));
     outb(COM1_IER, 0x02);               /* THR is empty: its interrupt comes at once */
     bool ok = wait_irq(4, 1, false);
-    check(ok && irq_seen[5] == 1, "devices: 16550 THR-empty interrupt on IRQ 4 (%u, IIR said THRE %u)", irq_seen[4],
+    check(ok && irq_seen[5] == 1,
+          "devices: 16550 THR-empty interrupt on IRQ 4 (%u, IIR said THRE %u)", irq_seen[4],
           irq_seen[5]);
     outb(COM1_MCR, mcr);
     pic_setup(0xff, 0xff);
