@@ -110,19 +110,6 @@ static void vmcall(struct vireo_vcpu_state *s)
     skip(s, VIREO_MTD_GPR_ACDB);
 }
 
-static uint32_t pio_read(uint32_t port, unsigned bytes)
-{
-    const struct io_device *d = pio_device(port);
-    return d ? d->read(port - d->base, bytes) : 0xffffffffu;
-}
-
-static void pio_write(uint32_t port, unsigned bytes, uint32_t v)
-{
-    const struct io_device *d = pio_device(port);
-    if (d)
-        d->write(port - d->base, bytes, v);
-}
-
 /* SDM Table 28-5. String forms address guest memory flat (paging off, segment bases 0). */
 static void io(struct vireo_vcpu_state *s)
 {
@@ -133,9 +120,9 @@ static void io(struct vireo_vcpu_state *s)
     uint64_t rip = s->rip + s->inst_len;
     if (!(q & VIREO_IO_QUAL_STRING)) {
         if (in)
-            s->rax = (s->rax & ~(uint64_t)mask) | (pio_read(port, bytes) & mask);
+            s->rax = (s->rax & ~(uint64_t)mask) | (platform_pio_read(port, bytes) & mask);
         else
-            pio_write(port, bytes, (uint32_t)s->rax & mask);
+            platform_pio_write(port, bytes, (uint32_t)s->rax & mask);
         s->rip = rip;                   /* the device may have printed over the state */
         s->mtd = VIREO_MTD_RIP_LEN | (in ? VIREO_MTD_GPR_ACDB : 0);
         return;
@@ -150,11 +137,11 @@ static void io(struct vireo_vcpu_state *s)
         if (!p)
             break;
         if (in) {
-            v = pio_read(port, bytes);
+            v = platform_pio_read(port, bytes);
             memcpy(p, &v, bytes);
         } else {
             memcpy(&v, p, bytes);
-            pio_write(port, bytes, v);
+            platform_pio_write(port, bytes, v);
         }
     }
     s->rsi = rsi;
@@ -177,17 +164,15 @@ static void mmio(struct vireo_vcpu_state *s)
                  gpa, s->rip);
         return;
     }
-    const struct io_device *d = mmio_device(gpa);
     uint32_t mask = insn.bytes == 4 ? 0xffffffffu : (1u << (8 * insn.bytes)) - 1;
     uint64_t *reg = gpr(s, insn.reg);
     if (insn.write) {
         uint32_t v = insn.imm ? insn.value : (uint32_t)*reg;
         if (insn.bytes == 1 && !insn.imm && insn.reg >= 4 && insn.reg < 8 && !insn.zext)
             v = (uint32_t)(*gpr(s, insn.reg - 4) >> 8);    /* AH CH DH BH */
-        if (d)
-            d->write((uint32_t)(gpa - d->base), insn.bytes, v & mask);
+        platform_mmio_write(gpa, insn.bytes, v & mask);
     } else {
-        uint32_t v = (d ? d->read((uint32_t)(gpa - d->base), insn.bytes) : 0xffffffffu) & mask;
+        uint32_t v = platform_mmio_read(gpa, insn.bytes) & mask;
         *reg = insn.zext || insn.bytes == 4 ? v : (*reg & ~(uint64_t)mask) | v;
     }
     s->rip += insn.len;
@@ -245,22 +230,26 @@ static void cr_access(struct vireo_vcpu_state *s)
     skip(s, GPRS | VIREO_MTD_CR);
 }
 
-/* Waits (on the guest's time) for the timer it programmed, then delivers its interrupt. */
+/* HLT: sleeps until the 8259 has an interrupt for the guest (each device deadline, or a
+   wake-up of the semaphore, is a look), then goes on past the HLT; the reply injects it. */
 static void hlt(struct vireo_vcpu_state *s)
 {
-    uint64_t deadline;
-    uint8_t vector;
-    if (!(s->rflags & RFLAGS_IF) || !timer_pending(&deadline, &vector)) {
-        vmm_stop("vmm: guest halted for good at rip 0x%lx\n", s->rip);
+    if (!(intr_view.rflags & RFLAGS_IF)) {
+        vmm_stop("vmm: guest halted for good (interrupts off) at rip 0x%lx\n", s->rip);
         return;
     }
-    hc_sm_down(VMM_SEL_TIMER_SM, deadline);     /* nobody ups it: TIMEOUT at the deadline */
-    timer_fired();
+    for (;;) {
+        uint64_t next = platform_advance(rdtsc());
+        if (platform_intr_pending())
+            break;
+        hc_sm_down_flags(VMM_SEL_TIMER_SM, next == DEV_NO_DEADLINE ? 0 : next,
+                         VIREO_HC_FLAG_SM_ZERO);
+    }
     s->rip += s->inst_len;
     s->actv_state = 0;
     s->intr_state = 0;                  /* the STI shadow ended with the HLT */
-    s->inj_info = VIREO_INJ_VALID | VIREO_INJ_TYPE_EXTINT | vector;
-    s->mtd = VIREO_MTD_RIP_LEN | VIREO_MTD_STA | VIREO_MTD_INJ;
+    intr_view.intr_state = 0;
+    s->mtd = VIREO_MTD_RIP_LEN | VIREO_MTD_STA;
 }
 
 /* VMX instructions in a guest are #UD: no nested virtualization (CPUID hides VMX). */
@@ -280,6 +269,7 @@ static void bad_state(struct vireo_vcpu_state *s)
     vmm_stop("vmm: VM entry failed: invalid guest state at rip 0x%lx\n", s->rip);
 }
 
+/* The timer thread's recall and the interrupt window: the reply injects what is due. */
 static void recall(struct vireo_vcpu_state *s) { s->mtd = 0; }
 
 void exit_unexpected(struct vireo_vcpu_state *s)
@@ -293,7 +283,8 @@ void exit_unexpected(struct vireo_vcpu_state *s)
 const struct exit_handler exit_handlers[VIREO_EVENT_COUNT] = {
     ON(EXIT_TRIPLE_FAULT, triple_fault, VIREO_MTD_RIP_LEN),
     ON(EXIT_CPUID, exit_cpuid, VIREO_MTD_GPR_ACDB | VIREO_MTD_RIP_LEN),
-    ON(EXIT_HLT, hlt, VIREO_MTD_RIP_LEN | VIREO_MTD_RFLAGS),
+    ON(EXIT_INTERRUPT_WINDOW, recall, 0),
+    ON(EXIT_HLT, hlt, VIREO_MTD_RIP_LEN),
     ON(EXIT_VMCALL, vmcall, VIREO_MTD_GPR_ACDB | VIREO_MTD_RIP_LEN),
     ON(EXIT_CR_ACCESS, cr_access, GPRS | VIREO_MTD_RIP_LEN | VIREO_MTD_CR | VIREO_MTD_QUAL),
     ON(EXIT_IO, io, VIREO_MTD_GPR_ACDB | VIREO_MTD_GPR_BSD | VIREO_MTD_RIP_LEN |

@@ -4,10 +4,17 @@
 #include "vmm.h"
 
 #define SEL_VM (VIREO_SEL_FIRST_FREE + 0)      /* the VM's objects: one CRD, revoked */
-#define SEL_VCPU (VIREO_SEL_FIRST_FREE + 1)    /* together by vmm_stop() */
+#define SEL_VCPU VMM_SEL_VCPU                   /* together by vmm_stop() */
 #define SEL_VCPU_SC (VIREO_SEL_FIRST_FREE + 2)
 #define VM_OBJECTS_ORDER 2
 #define SEL_HANDLER (VIREO_SEL_FIRST_FREE + 8)
+#define SEL_TIMER (VIREO_SEL_FIRST_FREE + 11)     /* the timer thread and its SC */
+#define SEL_TIMER_SC (VIREO_SEL_FIRST_FREE + 12)
+#define TIMER_UTCB 0x00007fffffffb000ull
+#define TIMER_PRIO (VCPU_PRIO + 1)                 /* it must preempt the vCPU */
+#define TIMER_QUANTUM_US 1000
+#define TIMER_STACK_WORDS 512
+#define IRQ_MTD (VIREO_MTD_RFLAGS | VIREO_MTD_STA) /* whether the guest can take one */
 #define EVENT_BASE 0x1000                      /* portal for event n: EVENT_BASE + n */
 #define EVENT_ORDER 8
 #define VCPU_PRIO (VIREO_PRIO_MAX / 2)
@@ -16,8 +23,10 @@
 #define LINE 160
 
 struct vmm_boot vmm_boot;
+static uint32_t exit_counts[VIREO_EVENT_COUNT];
 static char guest_cmdline[VIREO_HIP_CMDLINE];
 static uint64_t handler_stack[STACK_WORDS] __attribute__((aligned(16)));
+static uint64_t timer_stack[TIMER_STACK_WORDS] __attribute__((aligned(16)));
 static uint64_t utcb_now = SERVER_UTCB;       /* whose UTCB prints use: the running EC's */
 
 uint8_t *guest_ram(uint64_t gpa, uint64_t len)
@@ -54,12 +63,28 @@ void vmm_print(const char *fmt, ...)
     va_end(ap);
 }
 
+/* "reason:count" for every exit reason seen, a few to a line. */
+static void print_exit_counts(void)
+{
+    char text[LINE];
+    int n = 0;
+    for (unsigned ev = 0; ev < VIREO_EVENT_COUNT; ev++) {
+        if (exit_counts[ev])
+            n += ksnprintf(text + n, sizeof(text) - (size_t)n, " %u:%u", ev, exit_counts[ev]);
+        if (n > LINE - 40 || (n && ev == VIREO_EVENT_COUNT - 1)) {
+            vmm_print("vmm: exits by reason:%s\n", text);
+            n = 0;
+        }
+    }
+}
+
 void vmm_stop(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     vprint(fmt, ap);
     va_end(ap);
+    print_exit_counts();
     /* Said first: the revoke takes the vCPU's SC, on which this handler runs. */
     vmm_print("vmm: guest stopped\n");
     hc_revoke(crd_obj(SEL_VM, VM_OBJECTS_ORDER, VIREO_OBJ_ALL), VIREO_HC_FLAG_REVOKE_SELF);
@@ -71,14 +96,35 @@ uint64_t vmm_exit_reason;
 static NORETURN void vm_exit(uint64_t reason)
 {
     vmm_exit_reason = reason;
+    exit_counts[reason & (VIREO_EVENT_COUNT - 1)]++;
     struct vireo_utcb *u = (struct vireo_utcb *)EXIT_UTCB;
     utcb_now = EXIT_UTCB;
+    intr_exit_begins();
     u->head.untyped = 0;
     u->head.typed = 0;
+    intr_view = (struct intr_view){ u->vcpu.rflags, u->vcpu.intr_state };
     exit_fn fn = exit_handlers[reason & (VIREO_EVENT_COUNT - 1)].fn;
     (fn ? fn : exit_unexpected)(&u->vcpu);
+    if (reason != VIREO_EVENT_STARTUP)
+        intr_reply(&u->vcpu);
     hc_reply();
     __builtin_unreachable();
+}
+
+/* The timer thread (intr.c), on the vCPU's CPU: it recalls the vCPU when a device's
+   deadline passes while the guest runs. */
+static uint64_t start_timer(void)
+{
+    uint64_t st = hc_create_sm(VMM_SEL_TIMER_WAKE, VIREO_SEL_SELF_PD, 0);
+    if (!st)
+        st = hc_create_ec(VIREO_HC_FLAG_EC_GLOBAL, SEL_TIMER, VIREO_SEL_SELF_PD,
+                          hc_ec_cpu(0, vmm_boot.event_base), TIMER_UTCB,
+                          (uint64_t)&timer_stack[TIMER_STACK_WORDS - 1],
+                          (uint64_t)intr_timer_thread);
+    if (!st)
+        st = hc_create_sc(SEL_TIMER_SC, VIREO_SEL_SELF_PD, SEL_TIMER,
+                          VIREO_QPD(TIMER_PRIO, TIMER_QUANTUM_US));
+    return st;
 }
 
 /* The handler EC and one portal per event, then the VM PD (which gets the portals), its
@@ -94,8 +140,10 @@ static uint64_t build_vm(void)
         const struct exit_handler *h = &exit_handlers[ev];
         if (!h->fn && ev >= VIREO_EXIT_COUNT)
             continue;                   /* every exit reason gets a portal */
-        st = hc_create_pt(EVENT_BASE + ev, VIREO_SEL_SELF_PD, SEL_HANDLER,
-                          h->fn ? h->mtd : VIREO_MTD_RIP_LEN, (uint64_t)vm_exit);
+        uint64_t mtd = (h->fn ? h->mtd : VIREO_MTD_RIP_LEN) |
+                       (ev == VIREO_EVENT_STARTUP ? 0 : IRQ_MTD);
+        st = hc_create_pt(EVENT_BASE + ev, VIREO_SEL_SELF_PD, SEL_HANDLER, mtd,
+                          (uint64_t)vm_exit);
         if (!st)
             st = hc_pt_ctrl(EVENT_BASE + ev, ev);
     }
@@ -113,7 +161,7 @@ static uint64_t build_vm(void)
     if (!st)
         st = hc_create_sc(SEL_VCPU_SC, VIREO_SEL_SELF_PD, SEL_VCPU,
                           VIREO_QPD(VCPU_PRIO, VCPU_QUANTUM_US));
-    return st;
+    return st ? st : start_timer();
 }
 
 
@@ -127,7 +175,7 @@ NORETURN void main(uint64_t id)
     struct vireo_utcb *u = (struct vireo_utcb *)SERVER_UTCB;
     memcpy(&vmm_boot, u->words, sizeof(vmm_boot));
     memcpy(guest_cmdline, (char *)u->words + sizeof(vmm_boot), sizeof(guest_cmdline) - 1);
-    uint64_t st = build_vm();
+    uint64_t st = platform_init() ? build_vm() : VIREO_BAD_PAR;
     if (st)
         vmm_print("vmm: cannot build the VM: status %lu\n", st);
     else

@@ -7,6 +7,7 @@
 #include <vireo/sel.h>
 #include <vireo/utcb.h>
 #include <vireo/vmx.h>
+#include "dev/dev.h"
 #include "hc.h"
 #include "layout.h"
 #include "vireo.h"
@@ -39,19 +40,40 @@ uint8_t *guest_ram(uint64_t gpa, uint64_t len);
 /* The guest module's command line. */
 const char *vmm_guest_cmdline(void);
 
-/* Devices (vmm/dev.c): ports and MMIO ranges as data. */
-struct io_device {
-    uint32_t base, size;
-    uint32_t (*read)(uint32_t offset, unsigned bytes);
-    void (*write)(uint32_t offset, unsigned bytes, uint32_t value);
+/* The guest's PC (vmm/platform.c): the device models on their bus. Unclaimed ports and
+   MMIO read as all ones and drop writes. */
+bool platform_init(void);
+uint32_t platform_pio_read(uint32_t port, unsigned bytes);
+void platform_pio_write(uint32_t port, unsigned bytes, uint32_t value);
+uint32_t platform_mmio_read(uint64_t gpa, unsigned bytes);
+void platform_mmio_write(uint64_t gpa, unsigned bytes, uint32_t value);
+/* Brings the models up to TSC `now`; returns the next TSC at which one needs it. */
+uint64_t platform_advance(uint64_t now);
+/* Whether platform_advance(now) has work: a deadline passed or a model was accessed. */
+bool platform_due(uint64_t now);
+uint64_t platform_deadline(void);
+/* Whether the 8259's output may have changed since the last call (lines, guest access). */
+bool platform_intr_changed(void);
+/* The 8259 pair's INT output, and its INTA cycle (the vector to inject). */
+bool platform_intr_pending(void);
+uint8_t platform_intr_ack(void);
+
+/* Interrupt delivery (vmm/intr.c). What the exit said about the guest's readiness for an
+   interrupt, saved before the handler runs (a print overwrites the exit's state). */
+struct intr_view {
+    uint64_t rflags;
+    uint32_t intr_state;
 };
-/* The device claiming port/address `addr`, or NULL: unclaimed (reads all-ones). */
-const struct io_device *pio_device(uint32_t port);
-const struct io_device *mmio_device(uint64_t gpa);
-/* The timer interrupt the guest is waiting for: its vector and TSC deadline; false if
-   it programmed none (or masked it). */
-bool timer_pending(uint64_t *deadline, uint8_t *vector);
-void timer_fired(void);
+extern struct intr_view intr_view;
+/* After an exit's handler: brings the devices up to date and puts the PIC's interrupt into
+   the reply, or asks for an interrupt window; then marks the guest as running. */
+void intr_reply(struct vireo_vcpu_state *s);
+/* The exit handler is busy: the timer thread must not recall the vCPU for it. */
+void intr_exit_begins(void);
+/* The timer thread's body: recalls the vCPU at the devices' deadlines. */
+NORETURN void intr_timer_thread(void);
+#define VMM_SEL_TIMER_WAKE (VIREO_SEL_FIRST_FREE + 10)  /* a new deadline for the thread */
+#define VMM_SEL_VCPU (VIREO_SEL_FIRST_FREE + 1)
 
 /* MMIO instruction decoding (vmm/decode.c). */
 struct mmio_insn {

@@ -44,4 +44,6 @@
 struct vmm_boot {
     uint64_t ram_size, image_size, tsc_khz;
     uint64_t event_base;        /* its exception portals (the root pages it in) */
+    uint64_t wall_seconds;      /* the host's CMOS clock, seconds since 1970 (0: unknown) */
+    uint64_t wall_tsc;          /* ... as it read just after an update, at this TSC */
 };

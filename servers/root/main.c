@@ -5,6 +5,7 @@
 #include <vireo/hip.h>
 #include <vireo/mtd.h>
 #include <vireo/sel.h>
+#include "cmos.h"
 #include "console.h"
 #include "elf.h"
 #include "hc.h"
@@ -68,6 +69,7 @@ static uint64_t pager_stack[STACK_WORDS] __attribute__((aligned(16)));
 static uint64_t next_ram, ram_end;
 static unsigned ram_range;
 static bool console_up;
+static uint64_t wall_seconds, wall_tsc;    /* the host's clock, for the VMMs */
 
 /* The root's RAM, handed out page by page (never returned yet). */
 static uint64_t ram_page(void)
@@ -479,7 +481,8 @@ static void parse_module(unsigned m)
     u->head.typed = 0;
     if (s->guest >= 0) {                /* what the VMM must know about its guest */
         struct vmm_boot boot = { PAGE << s->ram_order, hip->modules[s->guest].size,
-                                 hip->tsc_khz, EVENT_BASE(server_count) };
+                                 hip->tsc_khz, EVENT_BASE(server_count), wall_seconds,
+                                 wall_tsc };
         memcpy(u->words, &boot, sizeof(boot));
         guest_cmdline((char *)u->words + sizeof(boot), hip->modules[s->guest].cmdline, cmd);
         u->head.untyped = (uint16_t)((sizeof(boot) + VIREO_HIP_CMDLINE) / 8 + 1);
@@ -555,6 +558,8 @@ NORETURN void main(struct vireo_utcb *utcb, const struct vireo_hip *h)
         st = hc(VIREO_HC_CREATE_SM, SEL_IDLE, VIREO_SEL_SELF_PD, 0, 0, 0, 0);
     if (st)
         uart_printf("root: cannot create the pager: status %lu\n", st);
+    if (!cmos_clock(&wall_seconds, &wall_tsc))
+        uart_printf("root: the CMOS clock does not read; guests start in 1970\n");
     /* Once the console runs, lines go through it: a VMM started here may print already. */
     for (unsigned m = 1; m < hip->module_count && server_count < MAX_SERVERS && !st; m++) {
         parse_module(m);

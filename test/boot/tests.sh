@@ -205,7 +205,7 @@ run_boot_tests() {
     # in ring 3 (vmm/); the guest's COM1 reaches the console through it.
     local vm_fail="VIREO PANIC|vireo: halted|vireo: killed|^FAIL:|vmm: (unexpected|cannot|VM entry)"
     local guest
-    for guest in cpuid pio hlt mmio vmcall msr cr exceptions realmode vmexit; do
+    for guest in cpuid pio hlt mmio vmcall msr cr exceptions realmode vmexit devices; do
         boot_test "bochs-vm-$guest" "${bochs[@]}" --smp 1 --iso "$b/vm-$guest.iso" \
             --pass "^vmm: guest exit status 0" \
             --fail "$vm_fail|SUMMARY: [0-9]+ tests, [1-9]|vmm: guest exit status [1-9]" \
@@ -265,6 +265,7 @@ run_boot_tests() {
         --kernel "$b/test/guests/hostile.elf" --pass "^hostile: progress 5: triple fault next" \
         --fail "^FAIL:|^SUMMARY" --count "^hostile: progress [1-4]: " 4 \
         --count "^PASS: hostile: 8 of 8 undefined opcodes" 1 --exit-status 0
+    guest_test devices --count "^PASS: devices: " 18
     guest_test vmexit --count "^vmexit_[a-z_]+_ticks [0-9]+$" 8 --count "^SKIP: vmexit_vmcall" 1
 }
 

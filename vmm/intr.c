@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/* Vireo VMM: interrupt delivery to the vCPU. After each exit the devices catch up with
+   the clock and the 8259's pending interrupt is injected if the guest can take it (SDM
+   Vol. 3C 26.3.1.5: RFLAGS.IF and no blocking by STI or MOV SS), else an interrupt window
+   is requested. Deadlines that fall due while the guest runs without exiting are the timer
+   thread's: a second EC that sleeps until the earliest one and recalls the vCPU. The
+   thread changes no device state; it only forces the exit in which the handler does. */
+#include <stdatomic.h>
+#include "vmm.h"
+
+#define INTR_BLOCK_STI (1u << 0)        /* SDM Table 24-3, interruptibility state */
+#define INTR_BLOCK_MOV_SS (1u << 1)
+
+struct intr_view intr_view;
+
+static bool window;                     /* an interrupt window is requested */
+static atomic_uint_fast64_t deadline;   /* the devices' next deadline, 0 for none */
+static atomic_uint_fast64_t armed;      /* what the thread sleeps towards, ~0: nothing */
+static atomic_bool in_guest;            /* no exit is being handled */
+
+void intr_exit_begins(void)
+{
+    atomic_store(&in_guest, false);
+}
+
+static bool can_take(void)
+{
+    return (intr_view.rflags & RFLAGS_IF) &&
+           !(intr_view.intr_state & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS));
+}
+
+/* The reply's injection field: an interrupt, or a window, alongside what the handler put
+   there (an exception it injects goes first: the interrupt waits for the window). */
+static void inject(struct vireo_vcpu_state *s)
+{
+    bool busy = (s->mtd & VIREO_MTD_INJ) && (s->inj_info & VIREO_INJ_VALID);
+    bool want = platform_intr_pending();
+    if (want && !busy && can_take()) {
+        s->inj_info = VIREO_INJ_VALID | VIREO_INJ_TYPE_EXTINT | platform_intr_ack();
+        s->mtd |= VIREO_MTD_INJ;
+        want = platform_intr_pending(); /* another one waits for the next window */
+    }
+    if (want == window && !(s->mtd & VIREO_MTD_INJ))
+        return;
+    if (!(s->mtd & VIREO_MTD_INJ))
+        s->inj_info = 0;
+    s->mtd |= VIREO_MTD_INJ;
+    s->inj_info = want ? s->inj_info | VIREO_INJ_WANT_INTR_WINDOW
+                       : s->inj_info & ~VIREO_INJ_WANT_INTR_WINDOW;
+    window = want;
+}
+
+/* Tells the thread the new deadline; wakes it if it sleeps towards a later one. */
+static void publish(uint64_t next)
+{
+    uint64_t d = next == DEV_NO_DEADLINE ? 0 : next;
+    if (atomic_load(&deadline) == d)
+        return;
+    atomic_store(&deadline, d);
+    if (d && d < atomic_load(&armed))
+        hc_sm_up(VMM_SEL_TIMER_WAKE);
+}
+
+/* The common exit touches no device and finds no deadline passed: a few compares. */
+void intr_reply(struct vireo_vcpu_state *s)
+{
+    for (;;) {
+        uint64_t now = rdtsc();
+        uint64_t next = platform_due(now) ? platform_advance(now) : platform_deadline();
+        publish(next);
+        if (platform_intr_changed() || window || (s->mtd & VIREO_MTD_INJ))
+            inject(s);
+        atomic_store(&in_guest, true);
+        /* A deadline that passed before in_guest was set may have found the thread
+           declining to recall: handle it here instead. */
+        if (rdtsc() < next)
+            return;
+        atomic_store(&in_guest, false);
+    }
+}
+
+NORETURN void intr_timer_thread(void)
+{
+    uint64_t fired = 0;
+    for (;;) {
+        uint64_t d = atomic_load(&deadline), target = d != fired ? d : 0;
+        atomic_store(&armed, target ? target : ~0ull);
+        if (atomic_load(&deadline) != d)
+            continue;
+        uint64_t st = hc_sm_down_flags(VMM_SEL_TIMER_WAKE, target, VIREO_HC_FLAG_SM_ZERO);
+        if (st != VIREO_TIMEOUT)
+            continue;                   /* woken for a new deadline */
+        fired = d;
+        if (atomic_load(&in_guest) && hc_ec_ctrl(VMM_SEL_VCPU, VIREO_HC_FLAG_EC_RECALL))
+            hc_sm_down(VMM_SEL_TIMER_WAKE, 0);      /* the vCPU is gone: rest */
+    }
+}

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/* Vireo VMM: the guest's PC: the device models of vmm/dev on one bus, wired to the VMM
+   (clock = TSC, COM1's output as console lines, IRQ lines through the router to the
+   8259 pair), plus port 0xf4, whose write ends the guest with that status. */
+#include "dev/bus.h"
+#include "dev/i8254.h"
+#include "dev/i8259.h"
+#include "dev/ioapic.h"
+#include "dev/irq.h"
+#include "dev/mc146818.h"
+#include "dev/ns16550.h"
+#include "vmm.h"
+
+#define COM1_BASE 0x3f8
+#define COM1_IRQ 4
+#define PIT_IRQ 0
+#define RTC_IRQ 8
+#define TEST_EXIT_PORT 0xf4
+#define LINE 120
+#define RAM_BELOW_4G_MAX 0xe0000000ull   /* where a PC's MMIO hole starts */
+
+static struct bus bus;
+static struct irq_router router;
+static struct i8259 pic;
+static struct i8254 pit;
+static struct mc146818 rtc;
+static struct ns16550 com1;
+static struct ioapic ioapic;
+static struct {
+    char text[LINE];
+    unsigned len;
+} line;
+static bool pic_changed;                /* the 8259's output may differ from the last look */
+
+static uint64_t plat_now(void *ctx)
+{
+    (void)ctx;
+    return rdtsc();
+}
+
+static void plat_irq(void *ctx, unsigned irq, bool level)
+{
+    (void)ctx;
+    irq_router_set(&router, irq, level);
+    pic_changed = true;
+}
+
+/* COM1's bytes go to the console a line at a time (CR dropped). */
+static void plat_console_out(void *ctx, uint8_t byte)
+{
+    (void)ctx;
+    if (byte != '\n' && line.len < LINE - 1) {
+        if (byte != '\r')
+            line.text[line.len++] = (char)byte;
+        return;
+    }
+    line.text[line.len] = '\0';
+    vmm_print("%s\n", line.text);
+    line.len = 0;
+}
+
+static struct dev_platform plat = {
+    .now = plat_now, .irq = plat_irq, .console_out = plat_console_out,
+};
+
+static bool exit_read(void *dev, uint64_t addr, unsigned bytes, uint32_t *value)
+{
+    (void)dev, (void)addr, (void)bytes, (void)value;
+    return false;                       /* reads as unclaimed: all ones */
+}
+
+static bool exit_write(void *dev, uint64_t addr, unsigned bytes, uint32_t value)
+{
+    (void)dev, (void)addr, (void)bytes;
+    vmm_stop("vmm: guest exit status %u\n", value);
+    return true;
+}
+
+static void exit_reset(void *dev) { (void)dev; }
+
+static const struct dev_ops test_exit_ops = {
+    .name = "test-exit", .read = exit_read, .write = exit_write, .reset = exit_reset,
+};
+static const struct dev_range test_exit_range[1] = { { DEV_PIO, TEST_EXIT_PORT, 4 } };
+
+bool platform_init(void)
+{
+    uint64_t below = MIN(vmm_boot.ram_size, RAM_BELOW_4G_MAX);
+    struct mc146818_config clock = { vmm_boot.wall_seconds, vmm_boot.wall_tsc, below,
+                                     vmm_boot.ram_size - below };
+    plat.tsc_khz = vmm_boot.tsc_khz;
+    router.pic = &pic;
+    i8254_init(&pit, &plat, PIT_IRQ);
+    mc146818_init(&rtc, &plat, RTC_IRQ, &clock);
+    ns16550_init(&com1, &plat, COM1_BASE, COM1_IRQ);
+    const struct dev devs[] = {
+        { &i8259_ops, &pic, i8259_ranges, ARRAY_SIZE(i8259_ranges) },
+        { &i8254_ops, &pit, i8254_ranges, ARRAY_SIZE(i8254_ranges) },
+        { &mc146818_ops, &rtc, mc146818_ranges, ARRAY_SIZE(mc146818_ranges) },
+        { &ns16550_ops, &com1, com1.range, ARRAY_SIZE(com1.range) },
+        { &ioapic_ops, &ioapic, ioapic_ranges, ARRAY_SIZE(ioapic_ranges) },
+        { &test_exit_ops, NULL, test_exit_range, ARRAY_SIZE(test_exit_range) },
+    };
+    for (unsigned i = 0; i < ARRAY_SIZE(devs); i++)
+        if (!bus_add(&bus, &devs[i]))
+            return false;
+    bus_reset(&bus);
+    return true;
+}
+
+/* The guest programs the 8259 itself (masks, EOIs, polls). */
+static void pic_access(uint32_t port, unsigned bytes)
+{
+    for (unsigned i = 0; i < ARRAY_SIZE(i8259_ranges); i++)
+        if (port + bytes > i8259_ranges[i].base &&
+            port < i8259_ranges[i].base + i8259_ranges[i].size)
+            pic_changed = true;
+}
+
+uint32_t platform_pio_read(uint32_t port, unsigned bytes)
+{
+    pic_access(port, bytes);
+    return bus_pio_read(&bus, port, bytes);
+}
+
+void platform_pio_write(uint32_t port, unsigned bytes, uint32_t value)
+{
+    pic_access(port, bytes);
+    bus_pio_write(&bus, port, bytes, value);
+}
+
+uint32_t platform_mmio_read(uint64_t gpa, unsigned bytes)
+{
+    uint32_t v;
+    return bus_mmio_read(&bus, gpa, bytes, &v) ? v : 0xffffffffu;
+}
+
+void platform_mmio_write(uint64_t gpa, unsigned bytes, uint32_t value)
+{
+    bus_mmio_write(&bus, gpa, bytes, value);
+}
+
+uint64_t platform_advance(uint64_t now) { return bus_advance(&bus, now); }
+bool platform_due(uint64_t now) { return now >= bus.next || bus.stale; }
+uint64_t platform_deadline(void) { return bus.next; }
+
+bool platform_intr_changed(void)
+{
+    bool changed = pic_changed;
+    pic_changed = false;
+    return changed;
+}
+
+bool platform_intr_pending(void) { return i8259_pending(&pic); }
+uint8_t platform_intr_ack(void) { return i8259_ack(&pic); }
+
