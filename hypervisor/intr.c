@@ -12,20 +12,18 @@
 typedef void (*irq_handler)(struct frame *f);
 
 /* Spurious interrupts are not in service: they get no EOI (SDM Vol. 3A 11.9). */
-static void spurious(struct frame *f) { (void)f; }
+static void spurious(UNUSED struct frame *f) {}
 
-static void timer(struct frame *f)
+static void timer(UNUSED struct frame *f)
 {
-    (void)f;
     lapic_eoi();
     lapic_timer_interrupt();
     if (this_cpu()->online)             /* not during the boot-time timer check */
         sched_tick();
 }
 
-static void resched(struct frame *f)
+static void resched(UNUSED struct frame *f)
 {
-    (void)f;
     lapic_eoi();
     sched_kick();
 }
