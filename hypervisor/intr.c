@@ -17,7 +17,7 @@ static void spurious(UNUSED struct frame *f) {}
 static void timer(UNUSED struct frame *f)
 {
     lapic_eoi();
-    lapic_timer_interrupt();
+    this_cpu()->timer_ticks++;         /* for lapic_timer_selftest */
     if (this_cpu()->online)             /* not during the boot-time timer check */
         sched_tick();
 }

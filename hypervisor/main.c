@@ -126,10 +126,6 @@ NORETURN void kmain(uint32_t magic, uint64_t info_pa)
     discover_cpus();
     lapic_init_bsp(madt.lapic_addr);
     bsp->apic_id = lapic_id();
-    lapic_init_cpu();
-    lapic_calibrate();
-    kprintf("timer: TSC %lu kHz, LAPIC timer %u kHz, %s mode\n", tsc_khz,
-            lapic_timer_khz() * 16, lapic_tsc_deadline() ? "TSC-deadline" : "one-shot");
     ioapic_init(&madt);
     pd_init_kernel(madt.cpu_count);
     cpu_bringup(bsp);
