@@ -31,7 +31,7 @@ static uint64_t table_alloc(UNUSED void *ctx)
 {
     if (boot_pool_used < BOOT_POOL_PAGES)
         return virt_to_phys(boot_pool[boot_pool_used++]);
-    return pmm_ready() ? page_alloc_zeroed(0) : 0;
+    return page_alloc_zeroed(0);        /* 0 until pmm_init has given it memory */
 }
 
 static const struct ptab_ops kernel_ops = {

@@ -16,7 +16,6 @@ extern char __image_start[], __image_end[];
 
 static struct buddy allocator;
 static struct spinlock allocator_lock;
-static bool ready;
 static volatile uint64_t *published_free;
 
 void pmm_publish_free_pages(volatile uint64_t *count)
@@ -113,10 +112,7 @@ void pmm_init(const struct mb2_info *mb)
     if (have < PMM_MIN_FREE_BYTES)
         boot_fail("too little RAM: %lu KiB free after the hypervisor and modules, "
                   "need at least %llu KiB", have >> 10, PMM_MIN_FREE_BYTES >> 10);
-    ready = true;
 }
-
-bool pmm_ready(void) { return ready; }
 
 uint64_t page_alloc(unsigned order)
 {
