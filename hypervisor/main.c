@@ -115,11 +115,7 @@ NORETURN void kmain(uint32_t magic, uint64_t info_pa)
     kprintf("\nvireo: x86-64 microhypervisor\n");
     parse_boot_info(magic, info_pa);
     apply_cmdline();
-    if (boot_info.module_count) {
-        const char *err = pmm_check_modules(&boot_info);
-        if (err)
-            boot_fail("%s", err);
-    }
+    pmm_check_modules(&boot_info);
     paging_init(pmm_ram_limit(&boot_info));
     pmm_init(&boot_info);
     report_memory();

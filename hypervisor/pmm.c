@@ -56,9 +56,8 @@ static bool inside_ram(const struct mb2_info *mb, uint64_t start, uint64_t end)
     return false;
 }
 
-const char *pmm_check_modules(const struct mb2_info *mb)
+void pmm_check_modules(const struct mb2_info *mb)
 {
-    static char msg[160];
     uint64_t img_lo = (uint64_t)__image_start, img_hi = virt_to_phys(__image_end);
     for (unsigned i = 0; i < mb->module_count; i++) {
         const struct mb2_module *m = &mb->modules[i];
@@ -69,13 +68,10 @@ const char *pmm_check_modules(const struct mb2_info *mb)
             why = "lies outside usable RAM";
         else if (m->start < img_hi && m->end > img_lo)
             why = "overlaps the hypervisor image";
-        if (why) {
-            ksnprintf(msg, sizeof(msg), "module %u '%s' at [0x%lx, 0x%lx) %s", i,
-                      m->cmdline, m->start, m->end, why);
-            return msg;
-        }
+        if (why)
+            boot_fail("module %u '%s' at [0x%lx, 0x%lx) %s", i, m->cmdline, m->start, m->end,
+                      why);
     }
-    return NULL;
 }
 
 /* The allocator's state array goes into the first free range large enough for it. */

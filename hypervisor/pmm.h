@@ -9,8 +9,8 @@
 
 /* Highest end of usable RAM in the map. */
 uint64_t pmm_ram_limit(const struct mb2_info *mb);
-/* Checks the modules against RAM and the image; NULL or a message naming the module. */
-const char *pmm_check_modules(const struct mb2_info *mb);
+/* Checks the modules against RAM and the image; stops the machine naming a bad one. */
+void pmm_check_modules(const struct mb2_info *mb);
 /* Frees all RAM except low memory, the image, the boot information and the modules.
    Stops the machine with a clear message when too little remains. */
 void pmm_init(const struct mb2_info *mb);
