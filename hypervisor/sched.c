@@ -228,14 +228,10 @@ void sched_tick(void)
     struct cpu *c = this_cpu();
     expire_deadlines(c);
     struct sc *sc = c->sc_current;
-    if (sc) {
-        account(c);
-        if (!sc->left) {
-            sc->left = sc->quantum;
-            c->sc_current = NULL;
-            sc_ready(sc);
-            c->need_resched = true;
-        }
+    account(c);
+    if (sc && !sc->left) {
+        c->sc_current = NULL;
+        sc_ready(sc);           /* asks for a reschedule; pick_next refills the quantum */
     }
     arm_timer(c);
 }
