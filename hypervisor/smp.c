@@ -39,10 +39,7 @@ void cpu_bringup(struct cpu *c)
     const char *timer = lapic_timer_selftest(TIMER_SELFTEST_US) ? "ok" : "NO INTERRUPT";
     kprintf("cpu%u: online (apic %u), timer %s\n", c->id, c->apic_id, timer);
     const char *why = vmx_enable_cpu();
-    if (why)
-        kprintf("cpu%u: no VMX: %s\n", c->id, why);
-    else
-        kprintf("cpu%u: VMXON ok\n", c->id);
+    kprintf("cpu%u: %s%s\n", c->id, why ? "no VMX: " : "VMXON ok", why ? why : "");
     __atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
 }
 
