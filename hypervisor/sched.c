@@ -69,11 +69,9 @@ struct sc *sc_create(struct ec *ec, unsigned prio, uint64_t quantum_us)
     struct sc *sc = slab_alloc(&sc_cache);
     if (!sc)
         return NULL;
-    sc->obj.type = KOBJ_SC;
-    sc->ec = ec;
-    sc->cpu = ec->cpu;
-    sc->prio = prio;
-    sc->quantum = sc->left = MAX(1ull, quantum_us * tsc_khz / 1000);
+    uint64_t quantum = MAX(1ull, quantum_us * tsc_khz / 1000);
+    *sc = (struct sc){ .obj.type = KOBJ_SC, .ec = ec, .cpu = ec->cpu, .prio = prio,
+                       .quantum = quantum, .left = quantum };
     kobj_get(&ec->obj);
     ec->sc = sc;
     return sc;

@@ -15,10 +15,8 @@ static struct sm *gsi_sm[GSI_COUNT];   /* no reference: sm_destroy unroutes */
 struct sm *sm_create(uint64_t count)
 {
     struct sm *sm = slab_alloc(&sm_cache);
-    if (sm) {
-        sm->obj.type = KOBJ_SM;
-        sm->count = count;
-    }
+    if (sm)
+        *sm = (struct sm){ .obj.type = KOBJ_SM, .count = count };
     return sm;
 }
 
