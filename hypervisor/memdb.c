@@ -71,9 +71,7 @@ static void idx_insert(struct resspace *s, struct memdb_node *n)
 
 static void idx_remove(struct resspace *s, struct memdb_node *n)
 {
-    struct memdb_node **p = treap_slot(s, n);
-
-    *p = treap_merge(n->left, n->right);
+    *treap_slot(s, n) = treap_merge(n->left, n->right);
 }
 
 /* The node covering `at`, else the first one above it, else NULL. */

@@ -147,12 +147,11 @@ static void arm_timer(struct cpu *c)
 NORETURN void resume(struct ec *ec)
 {
     struct cpu *c = this_cpu();
-    struct regs *r = &ec->regs;
     c->current = ec;
     c->need_resched = false;
     pd_activate(ec->pd);
     arm_timer(c);
-    r->rflags = (r->rflags & RFLAGS_USER_MASK) | RFLAGS_USER;
+    ec->regs.rflags = (ec->regs.rflags & RFLAGS_USER_MASK) | RFLAGS_USER;
     ec_check_return(ec);
     kobj_reap_any();
     ec_return(ec);
