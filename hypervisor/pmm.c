@@ -16,7 +16,9 @@ extern char __image_start[], __image_end[];
 
 static struct buddy allocator;
 static struct spinlock allocator_lock;
-static volatile uint64_t *published_free;
+/* Kept equal to the number of free pages: a spare counter until the HIP's is published. */
+static volatile uint64_t spare_free_count;
+static volatile uint64_t *published_free = &spare_free_count;
 
 void pmm_publish_free_pages(volatile uint64_t *count)
 {
@@ -114,8 +116,7 @@ uint64_t page_alloc(unsigned order)
 {
     spin_lock(&allocator_lock);
     uint64_t pa = buddy_alloc(&allocator, order);
-    if (published_free)
-        *published_free = buddy_free_pages(&allocator);
+    *published_free = buddy_free_pages(&allocator);
     spin_unlock(&allocator_lock);
     return pa;
 }
@@ -132,8 +133,7 @@ void page_free(uint64_t pa, unsigned order)
 {
     spin_lock(&allocator_lock);
     bool ok = buddy_free(&allocator, pa, order);
-    if (published_free)
-        *published_free = buddy_free_pages(&allocator);
+    *published_free = buddy_free_pages(&allocator);
     spin_unlock(&allocator_lock);
     if (!ok)
         panic("page_free(0x%lx, order %u): not an allocated block", pa, order);
