@@ -58,11 +58,7 @@ static void list_push(struct buddy *b, uint64_t pfn, unsigned order)
 {
     struct buddy_block *blk = block_at(b, pfn);
 
-    blk->prev = NULL;
-    blk->next = b->free_list[order];
-    if (blk->next)
-        blk->next->prev = blk;
-    b->free_list[order] = blk;
+    DLIST_PUSH(&b->free_list[order], blk);
     *state_of(b, pfn) = (uint8_t)order;
 }
 
@@ -70,12 +66,7 @@ static void list_remove(struct buddy *b, uint64_t pfn, unsigned order)
 {
     struct buddy_block *blk = block_at(b, pfn);
 
-    if (blk->prev)
-        blk->prev->next = blk->next;
-    else
-        b->free_list[order] = blk->next;
-    if (blk->next)
-        blk->next->prev = blk->prev;
+    DLIST_REMOVE(&b->free_list[order], blk);
     *state_of(b, pfn) = STATE_NONE;
 }
 

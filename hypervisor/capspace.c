@@ -60,12 +60,8 @@ static void cap_fill(struct capspace *s, uint64_t sel, struct kobj *obj, unsigne
 
     *c = (struct cap){ .obj = obj, .space = s, .parent = parent, .sel = (uint32_t)sel,
                        .rights = (uint8_t)rights };
-    if (parent) {
-        c->next = parent->child;
-        if (c->next)
-            c->next->prev = c;
-        parent->child = c;
-    }
+    if (parent)
+        DLIST_PUSH(&parent->child, c);
     s->page[sel / CAPS_PER_PAGE]++;     /* the count of full slots */
     kobj_get(obj);
 }
@@ -77,12 +73,8 @@ static void cap_remove(struct cap *c)
     struct capspace *s = c->space;
     uint32_t p = c->sel / CAPS_PER_PAGE;
 
-    if (c->prev)
-        c->prev->next = c->next;
-    else if (c->parent)
-        c->parent->child = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
+    if (c->parent)              /* a root has no siblings */
+        DLIST_REMOVE(&c->parent->child, c);
     memset(c, 0, sizeof(*c));
     if ((--s->page[p] & CAP_USED_MASK) == 0) {
         kmem_page_free(page_slots(s, p));

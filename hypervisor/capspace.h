@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Vireo: object spaces (capabilities by selector) and the derivation tree linking them. */
 #pragma once
-#include <stdbool.h>
-#include <stdint.h>
 #include <vireo/status.h>
 #include "kobj.h"
 #include "lib.h"

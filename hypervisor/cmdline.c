@@ -82,15 +82,12 @@ static const struct option options[] = {
 
 static const char *apply(const char *tok, struct boot_options *opt, char *err, size_t n)
 {
-    const char *eq = tok;
-    while (*eq && *eq != '=')
-        eq++;
-    size_t name_len = (size_t)(eq - tok);
     for (unsigned i = 0; i < ARRAY_SIZE(options); i++) {
         const struct option *o = &options[i];
-        if (strlen(o->name) != name_len || strncmp(tok, o->name, name_len))
+        size_t len = strlen(o->name);
+        if (strncmp(tok, o->name, len) || (tok[len] && tok[len] != '='))
             continue;
-        if (*eq == '=' && o->parse(eq + 1, opt))
+        if (tok[len] == '=' && o->parse(tok + len + 1, opt))
             return NULL;
         ksnprintf(err, n, "bad command-line option '%s': %s expects %s", tok, o->name,
                   o->expected);

@@ -9,30 +9,16 @@
 int console_level = LOG_INFO;
 static struct spinlock console_lock;
 
-static void vlog(enum log_level level, const char *fmt, va_list ap)
-{
-    char buf[LINE_MAX];
-    if ((int)level > console_level)
-        return;
-    int n = kvsnprintf(buf, sizeof(buf), fmt, ap);
-    size_t len = n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1;
-    spin_lock(&console_lock);
-    serial_write(buf, len);
-    spin_unlock(&console_lock);
-}
-
-void kprintf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vlog(LOG_INFO, fmt, ap);
-    va_end(ap);
-}
-
 void klog(enum log_level level, const char *fmt, ...)
 {
+    char buf[LINE_MAX];
     va_list ap;
+    if ((int)level > console_level)
+        return;
     va_start(ap, fmt);
-    vlog(level, fmt, ap);
+    int n = kvsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
+    spin_lock(&console_lock);
+    serial_write(buf, MIN((size_t)n, sizeof(buf) - 1));
+    spin_unlock(&console_lock);
 }

@@ -6,11 +6,6 @@
 struct cpu cpus[MAX_CPUS];
 unsigned cpu_count;
 
-#define DESC_KCODE64 0x00af9a000000ffffull
-#define DESC_KDATA 0x00cf92000000ffffull
-#define DESC_UCODE32 0x00cffa000000ffffull
-#define DESC_UDATA 0x00cff2000000ffffull
-#define DESC_UCODE64 0x00affa000000ffffull
 #define DESC_TSS_AVAIL 0x89ull
 #define IDT_VECTORS 256
 #define GATE_INTERRUPT 0x8e00u      /* present, DPL 0, 64-bit interrupt gate */
@@ -28,6 +23,15 @@ struct descriptor_ptr {
     uint16_t limit;
     uint64_t base;
 } PACKED;
+
+/* The descriptors below the TSS; entry 0 is the null descriptor. */
+static const uint64_t gdt_segments[SEL_TSS / 8] = {
+    [SEL_KCODE / 8] = 0x00af9a000000ffffull,        /* 64-bit, DPL 0 */
+    [SEL_KDATA / 8] = 0x00cf92000000ffffull,
+    [SEL_UCODE32 / 8] = 0x00cffa000000ffffull,      /* 32-bit, DPL 3 */
+    [SEL_UDATA / 8] = 0x00cff2000000ffffull,
+    [SEL_UCODE64 / 8] = 0x00affa000000ffffull,      /* 64-bit, DPL 3 */
+};
 
 extern const uint64_t isr_table[IDT_VECTORS];
 static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
@@ -59,17 +63,6 @@ static void gdt_set_tss(struct cpu *c, uint64_t base, uint64_t limit)
     c->gdt[SEL_TSS / 8 + 1] = base >> 32;
 }
 
-static void gdt_fill(struct cpu *c)
-{
-    c->gdt[0] = 0;
-    c->gdt[SEL_KCODE / 8] = DESC_KCODE64;
-    c->gdt[SEL_KDATA / 8] = DESC_KDATA;
-    c->gdt[SEL_UCODE32 / 8] = DESC_UCODE32;
-    c->gdt[SEL_UDATA / 8] = DESC_UDATA;
-    c->gdt[SEL_UCODE64 / 8] = DESC_UCODE64;
-    gdt_set_tss(c, (uint64_t)&c->tss, sizeof(c->tss) - 1);
-}
-
 static void tss_fill(struct cpu *c)
 {
     struct cpu_stacks *s = c->stacks;
@@ -84,7 +77,8 @@ static void tss_fill(struct cpu *c)
 void cpu_load_tables(struct cpu *c)
 {
     c->self = c;
-    gdt_fill(c);
+    memcpy(c->gdt, gdt_segments, sizeof(gdt_segments));
+    gdt_set_tss(c, (uint64_t)&c->tss, sizeof(c->tss) - 1);
     tss_fill(c);
     struct descriptor_ptr gdtr = { sizeof(c->gdt) - 1, (uint64_t)c->gdt };
     struct descriptor_ptr idtr = { sizeof(idt) - 1, (uint64_t)idt };

@@ -9,28 +9,26 @@
 #include "syscall.h"
 #include "x86.h"
 
-typedef void (*irq_handler)(struct frame *f);
+typedef void (*irq_handler)(const struct frame *f);
 
 /* Spurious interrupts are not in service: they get no EOI (SDM Vol. 3A 11.9). */
-static void spurious(struct frame *f) { (void)f; }
+static void spurious(UNUSED const struct frame *f) {}
 
-static void timer(struct frame *f)
+static void timer(UNUSED const struct frame *f)
 {
-    (void)f;
     lapic_eoi();
-    lapic_timer_interrupt();
+    this_cpu()->timer_ticks++;         /* for lapic_timer_selftest */
     if (this_cpu()->online)             /* not during the boot-time timer check */
         sched_tick();
 }
 
-static void resched(struct frame *f)
+static void resched(UNUSED const struct frame *f)
 {
-    (void)f;
     lapic_eoi();
     sched_kick();
 }
 
-static void unexpected(struct frame *f)
+static void unexpected(const struct frame *f)
 {
     klog(LOG_WARN, "cpu%u: unexpected interrupt, vector %lu\n", this_cpu()->id, f->vector);
     lapic_eoi();
@@ -42,6 +40,7 @@ static const irq_handler irq_handlers[256] = {
     [VEC_PIC_SPURIOUS1] = spurious,
     [VEC_PIC_SPURIOUS2] = spurious,
     [VEC_SPURIOUS] = spurious,
+    [VEC_GSI_BASE ... VEC_GSI_END - 1] = sm_gsi_interrupt,
 };
 
 /* SDM Vol. 3A table 6-1. */
@@ -102,10 +101,7 @@ void intr_entry(struct frame *f)
                         exception_names[f->vector], f->rip, f->error, read_cr2());
     }
     irq_handler h = irq_handlers[f->vector & 0xff];
-    if (f->vector >= VEC_GSI_BASE && f->vector < VEC_GSI_END)
-        sm_gsi_interrupt((unsigned)f->vector);
-    else
-        (h ? h : unexpected)(f);
+    (h ? h : unexpected)(f);
     if (c->current && c->current->dead)   /* after the handler: its EOI is done */
         ec_end_current();
     if (user && c->current && !c->sc_current)

@@ -41,16 +41,11 @@ static const struct acpi_madt *madt_info;
 #define ICW4_8086 0x01
 #define OCW1_MASK_ALL 0xff
 
-static uint32_t ioapic_read(volatile uint32_t *base, uint32_t reg)
+/* Selects register `reg` and returns the window through which it is read and written. */
+static volatile uint32_t *ioreg(volatile uint32_t *base, uint32_t r)
 {
-    base[IOREGSEL / 4] = reg;
-    return base[IOWIN / 4];
-}
-
-static void ioapic_write(volatile uint32_t *base, uint32_t reg, uint32_t v)
-{
-    base[IOREGSEL / 4] = reg;
-    base[IOWIN / 4] = v;
+    base[IOREGSEL / 4] = r;
+    return &base[IOWIN / 4];
 }
 
 /* The BIOS leaves the PICs delivering the PIT on vector 8, where it would look like a
@@ -77,11 +72,11 @@ void ioapic_init(const struct acpi_madt *madt)
     for (unsigned i = 0; i < madt->ioapic_count; i++) {
         const struct acpi_ioapic *io = &madt->ioapics[i];
         volatile uint32_t *base = paging_map_mmio(io->addr, 0x20);
-        uint32_t pins = ((ioapic_read(base, IOAPICVER) >> VER_MAX_ENTRY_SHIFT) & 0xff) + 1;
+        uint32_t pins = ((*ioreg(base, IOAPICVER) >> VER_MAX_ENTRY_SHIFT) & 0xff) + 1;
         ioapics[ioapic_count++] = (struct ioapic){ base, io->gsi_base, pins };
         for (uint32_t pin = 0; pin < pins; pin++) {
-            ioapic_write(base, IOREDTBL(pin), REDIR_MASKED);
-            ioapic_write(base, IOREDTBL(pin) + 1, 0);
+            *ioreg(base, IOREDTBL(pin)) = REDIR_MASKED;
+            *ioreg(base, IOREDTBL(pin) + 1) = 0;
         }
         kprintf("ioapic%u: id %u at 0x%x, GSIs %u-%u, all pins masked\n", i, io->id,
                 io->addr, io->gsi_base, io->gsi_base + pins - 1);
@@ -121,14 +116,14 @@ void ioapic_route(uint32_t gsi, uint32_t apic_id, uint8_t vector)
     if (!io)
         return;
     uint32_t pin = gsi - io->gsi_base;
-    ioapic_write(io->base, IOREDTBL(pin), REDIR_MASKED);
-    ioapic_write(io->base, IOREDTBL(pin) + 1, apic_id << REDIR_DEST_SHIFT);
-    ioapic_write(io->base, IOREDTBL(pin), polarity_trigger(gsi) | vector);
+    *ioreg(io->base, IOREDTBL(pin)) = REDIR_MASKED;
+    *ioreg(io->base, IOREDTBL(pin) + 1) = apic_id << REDIR_DEST_SHIFT;
+    *ioreg(io->base, IOREDTBL(pin)) = polarity_trigger(gsi) | vector;
 }
 
 void ioapic_mask(uint32_t gsi)
 {
     struct ioapic *io = find(gsi);
     if (io)
-        ioapic_write(io->base, IOREDTBL(gsi - io->gsi_base), REDIR_MASKED);
+        *ioreg(io->base, IOREDTBL(gsi - io->gsi_base)) = REDIR_MASKED;
 }

@@ -4,6 +4,7 @@
 #include "intr.h"
 #include "lapic.h"
 #include "paging.h"
+#include "printf.h"
 #include "x86.h"
 
 /* SDM Vol. 3A table 11-1: register offsets. */
@@ -19,9 +20,6 @@ enum lapic_reg {
 #define LVT_MASKED (1u << 16)
 #define LVT_TSC_DEADLINE (2u << 17)
 #define TIMER_DIV_16 0x3
-#define ICR_FIXED 0x000u
-#define ICR_INIT 0x500u
-#define ICR_STARTUP 0x600u
 #define ICR_NMI 0x400u
 #define ICR_ASSERT (1u << 14)
 #define ICR_PENDING (1u << 12)
@@ -48,12 +46,6 @@ static volatile uint32_t *regs;
 static uint32_t rd(enum lapic_reg r) { return regs[r / 4]; }
 static void wr(enum lapic_reg r, uint32_t v) { regs[r / 4] = v; }
 
-void lapic_init_bsp(uint64_t phys)
-{
-    regs = paging_map_mmio(phys, 0x1000);
-    deadline_mode = cpuid(1, 0).ecx & CPUID1_ECX_TSC_DEADLINE;
-}
-
 void lapic_init_cpu(void)
 {
     wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_ENABLE);
@@ -67,8 +59,6 @@ void lapic_init_cpu(void)
 }
 
 uint32_t lapic_id(void) { return rd(LAPIC_ID) >> 24; }
-bool lapic_tsc_deadline(void) { return deadline_mode; }
-uint32_t lapic_timer_khz(void) { return timer_khz; }
 
 void lapic_eoi(void)
 {
@@ -76,7 +66,7 @@ void lapic_eoi(void)
         wr(LAPIC_EOI, 0);
 }
 
-void lapic_calibrate(void)
+static void calibrate(void)
 {
     const uint16_t count = PIT_HZ / (1000 / CALIBRATE_MS);
     outb(PORT_61, (uint8_t)((inb(PORT_61) & ~PORT_61_SPEAKER) | PORT_61_GATE2));
@@ -100,16 +90,21 @@ void lapic_calibrate(void)
         boot_fail("timer calibration: TSC %lu kHz, LAPIC timer %u kHz", tsc_khz, timer_khz);
 }
 
+void lapic_init_bsp(uint64_t phys)
+{
+    regs = paging_map_mmio(phys, 0x1000);
+    deadline_mode = cpuid(1, 0).ecx & CPUID1_ECX_TSC_DEADLINE;
+    lapic_init_cpu();
+    calibrate();
+    kprintf("timer: TSC %lu kHz, LAPIC timer %u kHz, %s mode\n", tsc_khz, timer_khz * 16,
+            deadline_mode ? "TSC-deadline" : "one-shot");
+}
+
 void udelay(uint64_t us)
 {
     uint64_t end = rdtsc() + us * tsc_khz / 1000;
     while (rdtsc() < end)
         cpu_relax();
-}
-
-void lapic_timer_interrupt(void)
-{
-    this_cpu()->timer_ticks++;
 }
 
 bool lapic_timer_selftest(unsigned us)
@@ -126,23 +121,12 @@ bool lapic_timer_selftest(unsigned us)
     return c->timer_ticks != before;
 }
 
-static void send_ipi(uint32_t apic_id, uint32_t icr)
+void lapic_send_ipi(uint32_t apic_id, uint32_t icr)
 {
     wr(LAPIC_ICR_HI, apic_id << 24);
     wr(LAPIC_ICR_LO, icr);
     while (rd(LAPIC_ICR_LO) & ICR_PENDING)
         cpu_relax();
-}
-
-/* SDM Vol. 3A 8.4.4.1: INIT, 10 ms, then STARTUP (the caller repeats it). */
-void lapic_send_init(uint32_t apic_id)
-{
-    send_ipi(apic_id, ICR_INIT | ICR_ASSERT);
-}
-
-void lapic_send_sipi(uint32_t apic_id, uint8_t vector)
-{
-    send_ipi(apic_id, ICR_STARTUP | vector);
 }
 
 void lapic_nmi_others(void)
@@ -164,9 +148,4 @@ void lapic_timer_at(uint64_t tsc)
     uint64_t ticks = !tsc ? 0 : tsc <= now ? 1 : (tsc - now) * timer_khz / tsc_khz + 1;
     wr(LAPIC_LVT_TIMER, VEC_TIMER);
     wr(LAPIC_TIMER_INIT, (uint32_t)MIN(ticks, (uint64_t)UINT32_MAX));
-}
-
-void lapic_send_ipi(uint32_t apic_id, uint8_t vector)
-{
-    send_ipi(apic_id, ICR_FIXED | vector);
 }

@@ -17,6 +17,27 @@
 #define PACKED __attribute__((packed))
 #define UNUSED __attribute__((unused))
 
+/* Doubly-linked lists through `next` and `prev` members; `head` points at the first's
+   pointer (NULL: empty). Push puts `n` first; remove unlinks `n` from that list. Both
+   evaluate their arguments more than once. */
+#define DLIST_PUSH(head, n)                                                 \
+    do {                                                                    \
+        (n)->prev = NULL;                                                   \
+        (n)->next = *(head);                                                \
+        if ((n)->next)                                                      \
+            (n)->next->prev = (n);                                          \
+        *(head) = (n);                                                      \
+    } while (0)
+#define DLIST_REMOVE(head, n)                                               \
+    do {                                                                    \
+        if ((n)->prev)                                                      \
+            (n)->prev->next = (n)->next;                                    \
+        else                                                                \
+            *(head) = (n)->next;                                            \
+        if ((n)->next)                                                      \
+            (n)->next->prev = (n)->prev;                                    \
+    } while (0)
+
 void *memset(void *dst, int c, size_t n);
 void *memcpy(void *restrict dst, const void *restrict src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);

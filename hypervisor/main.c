@@ -29,7 +29,6 @@
 struct cpu_stacks bsp_stacks __attribute__((aligned(PAGE_SIZE)));
 static struct mb2_info boot_info;
 static struct acpi_madt madt;
-static enum boot_crash crash;
 
 static const void *acpi_map(uint64_t pa, size_t len)
 {
@@ -50,16 +49,17 @@ static void parse_boot_info(uint32_t magic, uint64_t info_pa)
         boot_fail("%s", err);
 }
 
-static void apply_cmdline(void)
+/* Applies the command line; returns the deliberate crash it asks for, if any. */
+static enum boot_crash apply_cmdline(void)
 {
     struct boot_options opt = { .serial_port = COM1_PORT, .log_level = LOG_INFO };
     char err[160];
     if (cmdline_parse(boot_info.cmdline, &opt, err, sizeof(err)))
         boot_fail("%s", err);
     console_level = opt.log_level;
-    crash = opt.crash;
     if (opt.serial_port != COM1_PORT && !serial_init(opt.serial_port))
         boot_fail("serial=0x%x: no UART answers at that port", opt.serial_port);
+    return opt.crash;
 }
 
 static void report_memory(void)
@@ -114,22 +114,14 @@ NORETURN void kmain(uint32_t magic, uint64_t info_pa)
     cpu_load_tables(bsp);
     kprintf("\nvireo: x86-64 microhypervisor\n");
     parse_boot_info(magic, info_pa);
-    apply_cmdline();
-    if (boot_info.module_count) {
-        const char *err = pmm_check_modules(&boot_info);
-        if (err)
-            boot_fail("%s", err);
-    }
+    enum boot_crash crash = apply_cmdline();
+    pmm_check_modules(&boot_info);
     paging_init(pmm_ram_limit(&boot_info));
     pmm_init(&boot_info);
     report_memory();
     discover_cpus();
     lapic_init_bsp(madt.lapic_addr);
     bsp->apic_id = lapic_id();
-    lapic_init_cpu();
-    lapic_calibrate();
-    kprintf("timer: TSC %lu kHz, LAPIC timer %u kHz, %s mode\n", tsc_khz,
-            lapic_timer_khz() * 16, lapic_tsc_deadline() ? "TSC-deadline" : "one-shot");
     ioapic_init(&madt);
     pd_init_kernel(madt.cpu_count);
     cpu_bringup(bsp);

@@ -148,20 +148,15 @@ static const char *walk_tags(struct mb2_info *out, const uint8_t *info, uint32_t
         memcpy(&t, info + off, sizeof(t));
         /* 3.6.2: unknown tags are ignored; those past the table get the end tag's empty entry. */
         const struct tag_kind *k = &kinds[t.type < ARRAY_SIZE(kinds) ? t.type : MB2_TAG_END];
-        const char *err = NULL;
+        /* The first rule the tag breaks, else what its reader says (unknown tags have none). */
+        const char *err = t.size < sizeof(t) ? "is smaller than its header"
+            : t.size > total - off ? "runs past the end"
+            : t.type == MB2_TAG_END ? (t.size == sizeof(t) ? NULL : "has a bad size")
+            : !k->read ? NULL
+            : t.size - sizeof(t) < k->min_len ? "is too short for its type"
+            : k->once && (seen & (1u << t.type)) ? "appears twice"
+            : k->read(out, info + off + sizeof(t), t.size - (uint32_t)sizeof(t));
 
-        if (t.size < sizeof(t))
-            err = "is smaller than its header";
-        else if (t.size > total - off)
-            err = "runs past the end";
-        else if (t.type == MB2_TAG_END)
-            err = t.size == sizeof(t) ? NULL : "has a bad size";
-        else if (k->read && t.size - sizeof(t) < k->min_len)
-            err = "is too short for its type";
-        else if (k->read && k->once && (seen & (1u << t.type)))
-            err = "appears twice";
-        else if (k->read)
-            err = k->read(out, info + off + sizeof(t), t.size - (uint32_t)sizeof(t));
         if (err) {
             ksnprintf(msg, sizeof(msg), "multiboot2: tag %u at offset 0x%x %s", t.type, off, err);
             return msg;

@@ -71,9 +71,7 @@ static void idx_insert(struct resspace *s, struct memdb_node *n)
 
 static void idx_remove(struct resspace *s, struct memdb_node *n)
 {
-    struct memdb_node **p = treap_slot(s, n);
-
-    *p = treap_merge(n->left, n->right);
+    *treap_slot(s, n) = treap_merge(n->left, n->right);
 }
 
 /* The node covering `at`, else the first one above it, else NULL. */
@@ -105,25 +103,18 @@ static bool range_ok(const struct resspace *s, uint64_t base, unsigned order)
     return order <= s->bits && base >> s->bits == 0 && IS_ALIGNED(base, units(order));
 }
 
+/* A root has no siblings: its links stay NULL, as a new node's are. */
 static void link_child(struct memdb_node *parent, struct memdb_node *c)
 {
     c->parent = parent;
-    c->prev = NULL;
-    c->next = parent ? parent->child : NULL;
-    if (c->next)
-        c->next->prev = c;
     if (parent)
-        parent->child = c;
+        DLIST_PUSH(&parent->child, c);
 }
 
 static void unlink_child(struct memdb_node *c)
 {
-    if (c->prev)
-        c->prev->next = c->next;
-    else if (c->parent)
-        c->parent->child = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
+    if (c->parent)
+        DLIST_REMOVE(&c->parent->child, c);
 }
 
 /* Allocates, maps, indexes and links a node; on failure nothing has changed. */

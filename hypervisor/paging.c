@@ -22,18 +22,16 @@ static uint64_t physmap_limit;
 static uint64_t mmio_next = MMIO_BASE;
 
 /* Before paging_init the image is reached through the boot tables at KERNEL_VMA. */
-static void *table_virt(void *ctx, uint64_t pa)
+static void *table_virt(UNUSED void *ctx, uint64_t pa)
 {
-    (void)ctx;
     return physmap_limit ? phys_to_virt(pa) : (void *)(uintptr_t)(pa + KERNEL_VMA);
 }
 
-static uint64_t table_alloc(void *ctx)
+static uint64_t table_alloc(UNUSED void *ctx)
 {
-    (void)ctx;
     if (boot_pool_used < BOOT_POOL_PAGES)
         return virt_to_phys(boot_pool[boot_pool_used++]);
-    return pmm_ready() ? page_alloc_zeroed(0) : 0;
+    return page_alloc_zeroed(0);        /* 0 until pmm_init has given it memory */
 }
 
 static const struct ptab_ops kernel_ops = {

@@ -28,7 +28,7 @@ static void raw_vprint(const char *fmt, va_list ap)
 {
     char buf[256];
     int n = kvsnprintf(buf, sizeof(buf), fmt, ap);
-    serial_write(buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+    serial_write(buf, MIN((size_t)n, sizeof(buf) - 1));
 }
 
 static void raw_print(const char *fmt, ...) PRINTF_LIKE(1, 2);

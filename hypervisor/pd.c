@@ -69,8 +69,7 @@ void cpu_move_tss(struct cpu *c)
 {
     uint64_t offset = PAGE_SIZE - sizeof(struct tss);
     struct tss *t = (struct tss *)((char *)phys_to_virt(tss_pages[c->id]) + offset);
-    *t = c->tss;
-    t->iomap_base = sizeof(struct tss);
+    *t = c->tss;                /* iomap_base: just past the TSS, where the bitmap is here */
     cpu_set_tss(c, TSS_AREA_BASE + c->id * TSS_AREA_STRIDE + offset,
                 sizeof(struct tss) + IO_BITMAP_BYTES - 1);
 }

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Vireo: protection domains: an address space, an I/O port space, (later) an object space. */
 #pragma once
-#include <stdbool.h>
-#include <stdint.h>
 #include <vireo/crd.h>
 #include "kobj.h"
 #include "lib.h"

@@ -16,8 +16,9 @@ extern char __image_start[], __image_end[];
 
 static struct buddy allocator;
 static struct spinlock allocator_lock;
-static bool ready;
-static volatile uint64_t *published_free;
+/* Kept equal to the number of free pages: a spare counter until the HIP's is published. */
+static volatile uint64_t spare_free_count;
+static volatile uint64_t *published_free = &spare_free_count;
 
 void pmm_publish_free_pages(volatile uint64_t *count)
 {
@@ -57,9 +58,8 @@ static bool inside_ram(const struct mb2_info *mb, uint64_t start, uint64_t end)
     return false;
 }
 
-const char *pmm_check_modules(const struct mb2_info *mb)
+void pmm_check_modules(const struct mb2_info *mb)
 {
-    static char msg[160];
     uint64_t img_lo = (uint64_t)__image_start, img_hi = virt_to_phys(__image_end);
     for (unsigned i = 0; i < mb->module_count; i++) {
         const struct mb2_module *m = &mb->modules[i];
@@ -70,13 +70,10 @@ const char *pmm_check_modules(const struct mb2_info *mb)
             why = "lies outside usable RAM";
         else if (m->start < img_hi && m->end > img_lo)
             why = "overlaps the hypervisor image";
-        if (why) {
-            ksnprintf(msg, sizeof(msg), "module %u '%s' at [0x%lx, 0x%lx) %s", i,
-                      m->cmdline, m->start, m->end, why);
-            return msg;
-        }
+        if (why)
+            boot_fail("module %u '%s' at [0x%lx, 0x%lx) %s", i, m->cmdline, m->start, m->end,
+                      why);
     }
-    return NULL;
 }
 
 /* The allocator's state array goes into the first free range large enough for it. */
@@ -113,17 +110,13 @@ void pmm_init(const struct mb2_info *mb)
     if (have < PMM_MIN_FREE_BYTES)
         boot_fail("too little RAM: %lu KiB free after the hypervisor and modules, "
                   "need at least %llu KiB", have >> 10, PMM_MIN_FREE_BYTES >> 10);
-    ready = true;
 }
-
-bool pmm_ready(void) { return ready; }
 
 uint64_t page_alloc(unsigned order)
 {
     spin_lock(&allocator_lock);
     uint64_t pa = buddy_alloc(&allocator, order);
-    if (published_free)
-        *published_free = buddy_free_pages(&allocator);
+    *published_free = buddy_free_pages(&allocator);
     spin_unlock(&allocator_lock);
     return pa;
 }
@@ -140,8 +133,7 @@ void page_free(uint64_t pa, unsigned order)
 {
     spin_lock(&allocator_lock);
     bool ok = buddy_free(&allocator, pa, order);
-    if (published_free)
-        *published_free = buddy_free_pages(&allocator);
+    *published_free = buddy_free_pages(&allocator);
     spin_unlock(&allocator_lock);
     if (!ok)
         panic("page_free(0x%lx, order %u): not an allocated block", pa, order);

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Vireo: the physical page allocator over free RAM. */
 #pragma once
-#include <stdbool.h>
 #include <stdint.h>
 #include "mb2.h"
 
@@ -10,13 +9,13 @@
 
 /* Highest end of usable RAM in the map. */
 uint64_t pmm_ram_limit(const struct mb2_info *mb);
-/* Checks the modules against RAM and the image; NULL or a message naming the module. */
-const char *pmm_check_modules(const struct mb2_info *mb);
+/* Checks the modules against RAM and the image; stops the machine naming a bad one. */
+void pmm_check_modules(const struct mb2_info *mb);
 /* Frees all RAM except low memory, the image, the boot information and the modules.
    Stops the machine with a clear message when too little remains. */
 void pmm_init(const struct mb2_info *mb);
-bool pmm_ready(void);
-uint64_t page_alloc(unsigned order);            /* physical address, 0 if none */
+/* A physical address, or 0 if none (also before pmm_init). */
+uint64_t page_alloc(unsigned order);
 uint64_t page_alloc_zeroed(unsigned order);
 void page_free(uint64_t pa, unsigned order);
 uint64_t pmm_free_pages(void);

@@ -14,6 +14,6 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int ksnprintf(char *buf, size_t size, const char *fmt, ...) PRINTF_LIKE(3, 4);
 
 extern int console_level;
-/* Prints at LOG_INFO; whole calls never interleave between CPUs. */
-void kprintf(const char *fmt, ...) PRINTF_LIKE(1, 2);
+/* Whole calls never interleave between CPUs. */
 void klog(enum log_level level, const char *fmt, ...) PRINTF_LIKE(2, 3);
+#define kprintf(...) klog(LOG_INFO, __VA_ARGS__)

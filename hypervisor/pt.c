@@ -11,10 +11,7 @@ struct pt *pt_create(struct ec *ec, uint64_t mtd, uint64_t ip)
     struct pt *pt = slab_alloc(&pt_cache);
     if (!pt)
         return NULL;
-    pt->obj.type = KOBJ_PT;
-    pt->ec = ec;
-    pt->mtd = mtd;
-    pt->ip = ip;
+    *pt = (struct pt){ .obj.type = KOBJ_PT, .ec = ec, .ip = ip, .mtd = mtd };
     kobj_get(&ec->obj);
     return pt;
 }

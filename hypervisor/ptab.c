@@ -95,42 +95,27 @@ static uint64_t *walk(const struct ptab_ops *ops, uint64_t root, uint64_t va,
     }
 }
 
-enum leaf_test { ANY_LEAF, PARTIAL_LEAF };
+enum leaf_walk { ANY_LEAF, PARTIAL_LEAF, CLEAR_LEAVES };
 
 /*
- * Whether [va, last] holds a leaf (ANY_LEAF) or a leaf that reaches outside it
- * (PARTIAL_LEAF). Holes are skipped at the size of the non-present entry.
+ * Visits the leaves in [va, last], skipping holes at the size of the non-present entry:
+ * whether one is there (ANY_LEAF) or one reaches outside the range (PARTIAL_LEAF), or
+ * clears them all (CLEAR_LEAVES: callers have checked that none reaches outside).
  */
-static bool range_has_leaf(const struct ptab_ops *ops, uint64_t root, uint64_t va,
-                           uint64_t last, enum leaf_test test)
+static bool walk_leaves(const struct ptab_ops *ops, uint64_t root, uint64_t va,
+                        uint64_t last, enum leaf_walk how)
 {
     for (uint64_t cur = va;;) {
         unsigned lvl;
         uint64_t *e = walk(ops, root, cur, &lvl);
         uint64_t end = region_last(cur, lvl);
-        if (present(ops, *e)) {
-            uint64_t start = ALIGN_DOWN(cur, level_size(lvl));
-            if (test == ANY_LEAF || start < va || end > last)
-                return true;
-        }
+        if (present(ops, *e) && how == CLEAR_LEAVES)
+            *e = 0;
+        else if (present(ops, *e) && (how == ANY_LEAF ||
+                                      ALIGN_DOWN(cur, level_size(lvl)) < va || end > last))
+            return true;
         if (end >= last)
             return false;
-        cur = end + 1;
-    }
-}
-
-/* Clears every leaf in [va, last]; callers have checked none reaches outside. */
-static void clear_leaves(const struct ptab_ops *ops, uint64_t root, uint64_t va,
-                         uint64_t last)
-{
-    for (uint64_t cur = va;;) {
-        unsigned lvl;
-        uint64_t *e = walk(ops, root, cur, &lvl);
-        uint64_t end = region_last(cur, lvl);
-        if (present(ops, *e))
-            *e = 0;
-        if (end >= last)
-            return;
         cur = end + 1;
     }
 }
@@ -211,7 +196,7 @@ int ptab_map(const struct ptab_ops *ops, uint64_t root, uint64_t va, uint64_t pa
 {
     if (!map_args_ok(ops, va, pa, size, flags, max_shift))
         return PTAB_INVAL;
-    if (range_has_leaf(ops, root, va, va + size - 1, ANY_LEAF))
+    if (walk_leaves(ops, root, va, va + size - 1, ANY_LEAF))
         return PTAB_EXISTS;
 
     uint64_t tflags = table_flags(ops, flags);
@@ -220,7 +205,7 @@ int ptab_map(const struct ptab_ops *ops, uint64_t root, uint64_t va, uint64_t pa
         uint64_t *e = leaf_slot(ops, root, va + done, &lvl, tflags);
         if (!e) {
             if (done)
-                clear_leaves(ops, root, va, va + done - 1);
+                walk_leaves(ops, root, va, va + done - 1, CLEAR_LEAVES);
             return PTAB_NOMEM;
         }
         *e = (pa + done) | flags | (lvl > 1 ? PTE_PS : 0);
@@ -234,9 +219,9 @@ int ptab_unmap(const struct ptab_ops *ops, uint64_t root, uint64_t va, uint64_t 
 {
     if (!range_ok(va, size))
         return PTAB_INVAL;
-    if (range_has_leaf(ops, root, va, va + size - 1, PARTIAL_LEAF))
+    if (walk_leaves(ops, root, va, va + size - 1, PARTIAL_LEAF))
         return PTAB_INVAL;
-    clear_leaves(ops, root, va, va + size - 1);
+    walk_leaves(ops, root, va, va + size - 1, CLEAR_LEAVES);
     return PTAB_OK;
 }
 

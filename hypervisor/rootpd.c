@@ -27,7 +27,7 @@
 #define ROOT_MEM_WINDOW 0x0000100000000000ull
 #define KERNEL_SHARE 4                  /* the hypervisor keeps 1/4 of free RAM */
 #define ROOT_STACK_TOP 0x00007fffffff0000ull
-#define ROOT_STACK_PAGES 16
+#define ROOT_STACK_SIZE (16 * PAGE_SIZE)
 #define ROOT_PRIO (VIREO_PRIO_MAX / 2)
 #define ROOT_QUANTUM_US 10000
 #define DEVICE_LIMIT (4 * HUGE_PAGE_SIZE)      /* device memory given: below 4 GiB */
@@ -150,16 +150,15 @@ NORETURN void root_start(const struct mb2_info *mb)
     if (!(root_pd = pd_create(m->cmdline, false)))
         boot_fail("out of memory creating the root PD");
     uint64_t entry;
-    const char *err = elf_load(phys_to_virt(m->start), m->end - m->start, ROOT_STACK_TOP -
-                               ROOT_STACK_PAGES * PAGE_SIZE, load_segment, (void *)m, &entry);
+    const char *err = elf_load(phys_to_virt(m->start), m->end - m->start,
+                               ROOT_STACK_TOP - ROOT_STACK_SIZE, load_segment, (void *)m, &entry);
     if (err)
         boot_fail("root server '%s': %s", m->cmdline, err);
-    for (uint64_t i = 1; i <= ROOT_STACK_PAGES; i++) {
-        uint64_t pa = page_alloc_zeroed(0);
-        if (!pa || pd_map(root_pd, ROOT_STACK_TOP - i * PAGE_SIZE, pa, PAGE_SIZE,
-                          PTE_W | PTE_NX))
-            boot_fail("out of memory for the root server's stack");
-    }
+    /* The stack is loaded as a segment with nothing from the file: zeroed pages, RW. */
+    const struct elf_segment stack = { .vaddr = ROOT_STACK_TOP - ROOT_STACK_SIZE,
+                                       .memsz = ROOT_STACK_SIZE, .flags = ELF_PF_W };
+    if (load_segment((void *)m, &stack))
+        boot_fail("out of memory for the root server's stack");
     if (memdb_insert_root(&root_pd->io, 0, 0, IO_PORT_BITS, VIREO_IO_ACCESS) != VIREO_SUCCESS)
         boot_fail("out of memory for the root server's I/O ports");
     fill_hip(mb);

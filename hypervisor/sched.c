@@ -69,11 +69,9 @@ struct sc *sc_create(struct ec *ec, unsigned prio, uint64_t quantum_us)
     struct sc *sc = slab_alloc(&sc_cache);
     if (!sc)
         return NULL;
-    sc->obj.type = KOBJ_SC;
-    sc->ec = ec;
-    sc->cpu = ec->cpu;
-    sc->prio = prio;
-    sc->quantum = sc->left = MAX(1ull, quantum_us * tsc_khz / 1000);
+    uint64_t quantum = MAX(1ull, quantum_us * tsc_khz / 1000);
+    *sc = (struct sc){ .obj.type = KOBJ_SC, .ec = ec, .cpu = ec->cpu, .prio = prio,
+                       .quantum = quantum, .left = quantum };
     kobj_get(&ec->obj);
     ec->sc = sc;
     return sc;
@@ -149,12 +147,11 @@ static void arm_timer(struct cpu *c)
 NORETURN void resume(struct ec *ec)
 {
     struct cpu *c = this_cpu();
-    struct regs *r = &ec->regs;
     c->current = ec;
     c->need_resched = false;
     pd_activate(ec->pd);
     arm_timer(c);
-    r->rflags = (r->rflags & RFLAGS_USER_MASK) | RFLAGS_USER;
+    ec->regs.rflags = (ec->regs.rflags & RFLAGS_USER_MASK) | RFLAGS_USER;
     ec_check_return(ec);
     kobj_reap_any();
     ec_return(ec);
@@ -228,14 +225,10 @@ void sched_tick(void)
     struct cpu *c = this_cpu();
     expire_deadlines(c);
     struct sc *sc = c->sc_current;
-    if (sc) {
-        account(c);
-        if (!sc->left) {
-            sc->left = sc->quantum;
-            c->sc_current = NULL;
-            sc_ready(sc);
-            c->need_resched = true;
-        }
+    account(c);
+    if (sc && !sc->left) {
+        c->sc_current = NULL;
+        sc_ready(sc);           /* asks for a reschedule; pick_next refills the quantum */
     }
     arm_timer(c);
 }

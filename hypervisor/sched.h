@@ -46,7 +46,7 @@ void sc_block_current(void);
 NORETURN void schedule(void);
 /* Continues `ec` in ring 3 on this CPU, with its SC's timer armed. */
 NORETURN void resume(struct ec *ec);
-/* Timer or reschedule interrupt while in ring 3 or idle; `from_user` frame saved. */
+/* The timer and reschedule interrupts. */
 void sched_tick(void);
 void sched_kick(void);
 /* Blocks the current EC until `deadline` (TSC, 0: never) unless woken earlier. */

@@ -21,25 +21,6 @@ void slab_init(struct slab_cache *c, size_t size)
     *c = (struct slab_cache)SLAB_CACHE(size);
 }
 
-static void partial_push(struct slab_cache *c, struct slab_page *p)
-{
-    p->prev = NULL;
-    p->next = c->partial;
-    if (p->next)
-        p->next->prev = p;
-    c->partial = p;
-}
-
-static void partial_remove(struct slab_cache *c, struct slab_page *p)
-{
-    if (p->prev)
-        p->prev->next = p->next;
-    else
-        c->partial = p->next;
-    if (p->next)
-        p->next->prev = p->prev;
-}
-
 static struct slab_page *page_new(struct slab_cache *c)
 {
     struct slab_page *p = kmem_page_alloc();
@@ -51,7 +32,7 @@ static struct slab_page *page_new(struct slab_cache *c)
         o->next = p->free;
         p->free = o;
     }
-    partial_push(c, p);
+    DLIST_PUSH(&c->partial, p);
     return p;
 }
 
@@ -64,7 +45,7 @@ void *slab_alloc(struct slab_cache *c)
     struct slab_object *o = p->free;
     p->free = o->next;
     if (++p->used == c->per_page)
-        partial_remove(c, p);
+        DLIST_REMOVE(&c->partial, p);
     memset(o, 0, c->size);
     return o;
 }
@@ -75,9 +56,9 @@ void slab_free(struct slab_cache *c, void *obj)
     struct slab_object *o = obj;
 
     if (p->used-- == c->per_page)
-        partial_push(c, p);
+        DLIST_PUSH(&c->partial, p);
     if (p->used == 0) {
-        partial_remove(c, p);
+        DLIST_REMOVE(&c->partial, p);
         kmem_page_free(p);
         return;
     }

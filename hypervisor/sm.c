@@ -15,10 +15,8 @@ static struct sm *gsi_sm[GSI_COUNT];   /* no reference: sm_destroy unroutes */
 struct sm *sm_create(uint64_t count)
 {
     struct sm *sm = slab_alloc(&sm_cache);
-    if (sm) {
-        sm->obj.type = KOBJ_SM;
-        sm->count = count;
-    }
+    if (sm)
+        *sm = (struct sm){ .obj.type = KOBJ_SM, .count = count };
     return sm;
 }
 
@@ -96,9 +94,9 @@ void sm_assign_gsi(struct sm *sm, uint32_t gsi, unsigned cpu)
 
 /* Edge semantics: a level-triggered source that stays asserted interrupts again after
    the EOI, until its driver quiets the device. */
-void sm_gsi_interrupt(unsigned vector)
+void sm_gsi_interrupt(const struct frame *f)
 {
-    struct sm *sm = gsi_sm[vector - VEC_GSI_BASE];
+    struct sm *sm = gsi_sm[f->vector - VEC_GSI_BASE];
     lapic_eoi();
     if (sm)
         sm_up(sm);

@@ -24,4 +24,5 @@ void sm_dequeue(struct sm *sm, struct ec *ec);
 #define GSI_COUNT (VEC_GSI_END - VEC_GSI_BASE)
 /* Routes interrupt `gsi` to `sm` on `cpu`; each interrupt is one up. */
 void sm_assign_gsi(struct sm *sm, uint32_t gsi, unsigned cpu);
-void sm_gsi_interrupt(unsigned vector);
+/* The interrupt of a GSI (intr.c's handler for VEC_GSI_BASE .. VEC_GSI_END - 1). */
+void sm_gsi_interrupt(const struct frame *f);

@@ -39,10 +39,7 @@ void cpu_bringup(struct cpu *c)
     const char *timer = lapic_timer_selftest(TIMER_SELFTEST_US) ? "ok" : "NO INTERRUPT";
     kprintf("cpu%u: online (apic %u), timer %s\n", c->id, c->apic_id, timer);
     const char *why = vmx_enable_cpu();
-    if (why)
-        kprintf("cpu%u: no VMX: %s\n", c->id, why);
-    else
-        kprintf("cpu%u: VMXON ok\n", c->id);
+    kprintf("cpu%u: %s%s\n", c->id, why ? "no VMX: " : "VMXON ok", why ? why : "");
     __atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
 }
 
@@ -65,10 +62,10 @@ static bool start_one(struct cpu *c)
     c->stacks = phys_to_virt(stacks);
     starting_cpu = c;
     *(uint64_t *)tramp_field(ap_tramp_stack) = (uint64_t)(c->stacks->kernel + KERNEL_STACK_SIZE);
-    lapic_send_init(c->apic_id);
+    lapic_send_ipi(c->apic_id, LAPIC_ICR_INIT);
     udelay(INIT_DELAY_US);
     for (int i = 0; i < 2 && !c->online; i++) {
-        lapic_send_sipi(c->apic_id, (uint8_t)(TRAMP_BASE >> PAGE_SHIFT));
+        lapic_send_ipi(c->apic_id, LAPIC_ICR_STARTUP | TRAMP_BASE >> PAGE_SHIFT);
         udelay(SIPI_DELAY_US);
     }
     uint64_t give_up = rdtsc() + ONLINE_TIMEOUT_US * tsc_khz / 1000;

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Vireo: ticket spinlock (fair between CPUs). */
 #pragma once
-#include <stdbool.h>
-#include <stdint.h>
 #include "lib.h"
 
 struct spinlock {

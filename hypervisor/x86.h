@@ -4,13 +4,11 @@
 #include <stdint.h>
 
 #define CR0_PE (1ull << 0)
-#define CR0_MP (1ull << 1)
 #define CR0_NE (1ull << 5)
 #define CR0_WP (1ull << 16)
 #define CR0_NW (1ull << 29)
 #define CR0_CD (1ull << 30)
 #define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
 #define CR4_PGE (1ull << 7)
 #define CR4_OSFXSR (1ull << 9)
 #define CR4_VMXE (1ull << 13)
@@ -39,7 +37,6 @@
 #define MSR_VMX_PROCBASED_CTLS2 0x48b
 #define MSR_VMX_EPT_VPID_CAP 0x48c
 #define MSR_VMX_TRUE_PINBASED_CTLS 0x48d
-#define MSR_VMX_TRUE_PROCBASED_CTLS 0x48e
 #define MSR_EFER 0xc0000080
 #define MSR_STAR 0xc0000081
 #define MSR_LSTAR 0xc0000082
@@ -47,8 +44,6 @@
 #define MSR_GS_BASE 0xc0000101
 
 #define EFER_SCE (1ull << 0)
-#define EFER_LME (1ull << 8)
-#define EFER_NXE (1ull << 11)
 
 struct cpuid { uint32_t eax, ebx, ecx, edx; };
 
