@@ -15,6 +15,11 @@
 #define TIMER_QUANTUM_US 1000
 #define TIMER_STACK_WORDS 512
 #define IRQ_MTD (VIREO_MTD_RFLAGS | VIREO_MTD_STA) /* whether the guest can take one */
+/* The exits that learn it: where the guest waits for an interrupt or can take one. Every
+   other exit leaves the view empty, so a pending interrupt asks for a window instead: one
+   more exit per interrupt, but the common exit carries two VMCS groups less. */
+#define IRQ_VIEW(ev) ((ev) == VIREO_EXIT_HLT || (ev) == VIREO_EXIT_INTERRUPT_WINDOW || \
+                      (ev) == VIREO_EVENT_RECALL)
 #define EVENT_BASE 0x1000                      /* portal for event n: EVENT_BASE + n */
 #define EVENT_ORDER 8
 #define VCPU_PRIO (VIREO_PRIO_MAX / 2)
@@ -102,7 +107,8 @@ static NORETURN void vm_exit(uint64_t reason)
     intr_exit_begins();
     u->head.untyped = 0;
     u->head.typed = 0;
-    intr_view = (struct intr_view){ u->vcpu.rflags, u->vcpu.intr_state };
+    intr_view = IRQ_VIEW(reason) ? (struct intr_view){ u->vcpu.rflags, u->vcpu.intr_state }
+                                 : (struct intr_view){ 0, 0 };
     exit_fn fn = exit_handlers[reason & (VIREO_EVENT_COUNT - 1)].fn;
     (fn ? fn : exit_unexpected)(&u->vcpu);
     if (reason != VIREO_EVENT_STARTUP)
@@ -140,8 +146,7 @@ static uint64_t build_vm(void)
         const struct exit_handler *h = &exit_handlers[ev];
         if (!h->fn && ev >= VIREO_EXIT_COUNT)
             continue;                   /* every exit reason gets a portal */
-        uint64_t mtd = (h->fn ? h->mtd : VIREO_MTD_RIP_LEN) |
-                       (ev == VIREO_EVENT_STARTUP ? 0 : IRQ_MTD);
+        uint64_t mtd = (h->fn ? h->mtd : VIREO_MTD_RIP_LEN) | (IRQ_VIEW(ev) ? IRQ_MTD : 0);
         st = hc_create_pt(EVENT_BASE + ev, VIREO_SEL_SELF_PD, SEL_HANDLER, mtd,
                           (uint64_t)vm_exit);
         if (!st)
