@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* Vireo VMM: the exit handlers, one per exit reason, dispatched through a table. */
-#include "loader/mb1.h"
 #include "vmm.h"
 
 #define GPRS (VIREO_MTD_GPR_ACDB | VIREO_MTD_GPR_BSD | VIREO_MTD_GPR_R8_R15 | VIREO_MTD_RSP)
@@ -45,42 +44,17 @@ static void inject_gp(struct vireo_vcpu_state *s)
     s->mtd = VIREO_MTD_INJ;
 }
 
-static void seg(struct vireo_segment *d, const struct mb1_segment *m)
-{
-    *d = (struct vireo_segment){ .sel = m->selector, .ar = m->access_rights,
-                                 .limit = m->limit, .base = m->base };
-}
-
-/* The first run: load the guest, give it its RAM, start it as multiboot v1 says. */
+/* The first run: load the guest (vmm/guest.c), give it its RAM at GPA 0, start it. */
 static void startup(struct vireo_vcpu_state *s)
 {
-    struct mb1_load_args args = { (const uint8_t *)VMM_GUEST_IMAGE, vmm_boot.image_size,
-                                  GUEST_RAM, vmm_boot.ram_size, vmm_guest_cmdline(), NULL };
-    struct mb1_boot b;
-    enum mb1_status st = mb1_load(&args, &b);
-    if (st != MB1_OK) {
-        vmm_stop("vmm: cannot load the guest: %s\n", mb1_strerror(st));
+    if (!guest_load(s))
         return;
-    }
     struct vireo_utcb *u = (struct vireo_utcb *)EXIT_UTCB;
     unsigned order = (unsigned)__builtin_ctzll(vmm_boot.ram_size >> 12);
     struct vireo_typed_item *item = vireo_utcb_typed(u, 0);
     item->crd = vireo_crd_make(VIREO_CRD_MEM, VMM_GUEST_RAM >> 12, order, VIREO_MEM_ALL);
     item->hotspot = 0 | VIREO_DELEGATE_GUEST;
     u->head.typed = 1;
-    *s = (struct vireo_vcpu_state){ .rip = b.eip, .rax = b.eax, .rbx = b.ebx,
-                                    .rflags = b.eflags, .cr0 = b.cr0,
-                                    .ldtr = { .ar = UNUSABLE }, .tr = { .ar = 0x8b, .limit = 0xffff },
-                                    .pat = 0x0007040600070406ull, .dr7 = 0x400 };
-    seg(&s->cs, &b.cs);
-    seg(&s->ds, &b.ds);
-    seg(&s->es, &b.es);
-    seg(&s->ss, &b.ss);
-    seg(&s->fs, &b.fs);
-    seg(&s->gs, &b.gs);
-    s->mtd = VIREO_MTD_GPR_ACDB | VIREO_MTD_GPR_BSD | VIREO_MTD_RSP | VIREO_MTD_RIP_LEN |
-             VIREO_MTD_RFLAGS | SEGS | VIREO_MTD_CR | VIREO_MTD_DR | VIREO_MTD_STA |
-             VIREO_MTD_EFER_PAT | VIREO_MTD_INJ;
 }
 
 static void exit_cpuid(struct vireo_vcpu_state *s)

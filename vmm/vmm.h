@@ -36,8 +36,13 @@ void vmm_stop(const char *fmt, ...) PRINTF_LIKE(1, 2);
 /* The host view of guest-physical [gpa, gpa + len), or NULL outside guest RAM. */
 uint8_t *guest_ram(uint64_t gpa, uint64_t len);
 
-/* The guest module's command line. */
+/* The guest's command line (cmdline= on the VMM's line, else its first module's line). */
 const char *vmm_guest_cmdline(void);
+/* The module the VMM's line names with KEY=, and its size; NULL if there is none. */
+const uint8_t *vmm_module(const char *key, uint64_t *size);
+/* Loads the guest its modules name into guest RAM and sets the vCPU's entry state in *s
+   (vmm/guest.c); false, with the guest stopped and a message, if it cannot. */
+bool guest_load(struct vireo_vcpu_state *s);
 
 /* Devices (vmm/dev.c): ports and MMIO ranges as data. */
 struct io_device {

@@ -8,6 +8,7 @@
 #include "elf.h"
 #include "layout.h"
 #include "vireo.h"
+#include "vmmcfg.h"
 
 #define SPARE_HYPERCALL 15
 #define MIB (1024 * 1024)
@@ -28,9 +29,8 @@
 #define STACK_WORDS 2048
 #define IO_ARG "io=0x"
 #define IRQ_ARG "irq="
-#define GUEST_ARG "guest="
-#define MEM_ARG "mem="
-#define MAX_ITEMS 64
+#define VMM_NAME "vmm"
+#define MAX_ITEMS 200                   /* typed items in one reply (the UTCB holds 254) */
 #define HOTSPOT_SHIFT 12
 #define LINE_MAX 120
 
@@ -44,8 +44,10 @@ struct server {
     unsigned io_order;
     int irq;                            /* -1: none */
     bool io_given, dead;
-    int guest;                          /* a VMM: the guest's module, else -1 */
-    uint64_t ram;                       /* a VMM: the guest's RAM, 2^ram_order pages */
+    bool vmm;                           /* a VMM: the fields below */
+    struct vmm_boot boot;               /* what its first call carries */
+    int guest[VMM_MODULES_MAX];         /* the modules it gets, as HIP indices */
+    uint64_t ram;                       /* the guest's RAM, 2^ram_order pages */
     unsigned ram_order;
 };
 
@@ -89,25 +91,54 @@ static uint64_t ram_chunk(unsigned order)
 }
 
 /* Typed items delegating [base, base + size) to `dst` onwards: aligned power-of-two
-   pieces, as a CRD must be; returns the next free item. */
+   pieces, as a CRD must be; returns the next free item. With u NULL it only counts. */
 static unsigned give_range(struct vireo_utcb *u, unsigned t, uint64_t base, uint64_t size,
                            uint64_t dst, unsigned rights)
 {
-    for (uint64_t off = 0; off < size && t < MAX_ITEMS;) {
+    for (uint64_t off = 0; off < size && (t < MAX_ITEMS || !u);) {
         unsigned order = 0;
         while (order < 30 && !((base + off) & (PAGE << order)) &&
                !((dst + off) & (PAGE << order)) && off + (PAGE << (order + 1)) <= size)
             order++;
-        struct vireo_typed_item *item = vireo_utcb_typed(u, t++);
-        item->crd = vireo_crd_make(VIREO_CRD_MEM, (base + off) / PAGE, order, rights);
-        item->hotspot = dst + off;
+        if (u) {
+            struct vireo_typed_item *item = vireo_utcb_typed(u, t);
+            item->crd = vireo_crd_make(VIREO_CRD_MEM, (base + off) / PAGE, order, rights);
+            item->hotspot = dst + off;
+        }
+        t++;
         off += PAGE << order;
     }
     return t;
 }
 
-/* What a VMM gets with its first page: its console portal, its own PD, guest RAM and the
-   guest image. */
+/* Module k of a VMM: its pages in the root's window, and where they go in the VMM (at
+   the same offset within a GiB, so that both sides allow the same large pieces). */
+static uint64_t module_src(int m)
+{
+    return hip->mem_window + (hip->modules[m].start & ~(PAGE - 1));
+}
+static uint64_t module_dst(unsigned k, int m)
+{
+    return VMM_MODULE_BASE + k * VMM_MODULE_SLOT + (module_src(m) & VMM_MODULE_OFFSET_MASK);
+}
+static uint64_t module_pages(int m)
+{
+    return (hip->modules[m].start % PAGE + hip->modules[m].size + PAGE - 1) & ~(PAGE - 1);
+}
+
+/* What give_vmm() delegates, as typed items; returns the next free item. */
+static unsigned give_vmm_memory(struct server *s, struct vireo_utcb *u, unsigned t)
+{
+    t = give_range(u, t, s->ram, PAGE << s->ram_order, VMM_GUEST_RAM,
+                   VIREO_MEM_R | VIREO_MEM_W | VIREO_MEM_X);
+    for (unsigned k = 0; k < s->boot.module_count; k++)
+        t = give_range(u, t, module_src(s->guest[k]), module_pages(s->guest[k]),
+                       module_dst(k, s->guest[k]), VIREO_MEM_R);
+    return t;
+}
+
+/* What a VMM gets with its first page: its console portal, its own PD, guest RAM and its
+   modules. */
 static void give_vmm(struct server *s, unsigned i, struct vireo_utcb *u)
 {
     unsigned t = u->head.typed;
@@ -117,12 +148,7 @@ static void give_vmm(struct server *s, unsigned i, struct vireo_utcb *u)
     item = vireo_utcb_typed(u, t++);    /* it builds its VM from objects of its own PD */
     item->crd = vireo_crd_make(VIREO_CRD_OBJ, SEL_SERVER(i, 0), 0, VIREO_OBJ_ALL);
     item->hotspot = (uint64_t)VIREO_SEL_SELF_PD << HOTSPOT_SHIFT;
-    t = give_range(u, t, s->ram, PAGE << s->ram_order, VMM_GUEST_RAM,
-                   VIREO_MEM_R | VIREO_MEM_W | VIREO_MEM_X);
-    uint64_t image = hip->mem_window + hip->modules[s->guest].start;
-    t = give_range(u, t, image, (hip->modules[s->guest].size + PAGE - 1) & ~(PAGE - 1),
-                   VMM_GUEST_IMAGE, VIREO_MEM_R);
-    u->head.typed = (uint16_t)t;
+    u->head.typed = (uint16_t)give_vmm_memory(s, u, t);
 }
 
 /* Through the console server once it runs, else straight to COM1. */
@@ -220,7 +246,7 @@ static NORETURN void pager(uint64_t id)
             t->hotspot = (uint64_t)SERVER_SEL_IRQ << HOTSPOT_SHIFT;
             u->head.typed++;
         }
-        if (s->guest >= 0)
+        if (s->vmm)
             give_vmm(s, i, u);
         s->io_given = true;
     }
@@ -274,20 +300,12 @@ static uint64_t start_server(unsigned i)
         st = hc(VIREO_HC_CREATE_SM, SEL_SERVER(i, 3), VIREO_SEL_SELF_PD, 0, 0, 0, 0);
     if (!st && s->irq >= 0)
         st = hc(VIREO_HC_ASSIGN_GSI, SEL_SERVER(i, 3), (uint64_t)s->irq, 0, 0, 0, 0);
-    if (!st && s->guest >= 0)           /* the console knows its clients by portal id */
+    if (!st && s->vmm)                  /* the console knows its clients by portal id */
         st = hc(VIREO_HC_CREATE_PT, SEL_SERVER(i, 4), VIREO_SEL_SELF_PD, SEL_SERVER(0, 1), 0,
                 servers[0].entry, 0);
-    if (!st && s->guest >= 0)
+    if (!st && s->vmm)
         st = hc(VIREO_HC_PT_CTRL, SEL_SERVER(i, 4), i, 0, 0, 0, 0);
     return st;
-}
-
-static const char *find_arg(const char *s, const char *key)
-{
-    for (; *s; s++)
-        if (!strncmp(s, key, strlen(key)))
-            return s;
-    return NULL;
 }
 
 /* The module named `name` (up to a blank), or -1. */
@@ -304,37 +322,72 @@ static int find_module(const char *name)
     return -1;
 }
 
-/* A module some VMM's line names with guest=: not a server. */
+static bool is_vmm(const char *cmd)
+{
+    return !strncmp(cmd, VMM_NAME, strlen(VMM_NAME)) && (cmd[3] == ' ' || !cmd[3]);
+}
+
+/* A module some VMM's line names: the guest's, not a server. */
 static bool is_guest(unsigned m)
 {
+    struct vmm_config c;
+    struct vmm_config_error e;
     for (unsigned k = 1; k < hip->module_count; k++) {
-        const char *g = find_arg(hip->modules[k].cmdline, GUEST_ARG);
-        if (g && find_module(g + strlen(GUEST_ARG)) == (int)m)
-            return true;
+        if (!is_vmm(hip->modules[k].cmdline))
+            continue;
+        vmm_config_parse(hip->modules[k].cmdline, &c, &e);    /* up to an error, if any */
+        for (unsigned i = 0; i < c.module_count; i++)
+            if (find_module(c.modules[i].name) == (int)m)
+                return true;
     }
     return false;
 }
 
-/* guest= and mem= of a VMM's line; false (and why) if they make no sense. */
-static bool parse_vmm(struct server *s, const char *cmd)
+static bool vmm_error(const struct server *s, unsigned m, const char *what, const char *at)
 {
-    const char *g = find_arg(cmd, GUEST_ARG), *mem = find_arg(cmd, MEM_ARG);
-    if (!g)
-        return true;
-    s->guest = find_module(g + strlen(GUEST_ARG));
-    uint64_t mib = 0;
-    for (const char *p = mem ? mem + strlen(MEM_ARG) : "16"; *p >= '0' && *p <= '9'; p++)
-        mib = mib * 10 + (uint64_t)(*p - '0');
-    while ((PAGE << s->ram_order) < mib * MIB && s->ram_order < 20)
-        s->ram_order++;
-    if (s->guest < 0 || (PAGE << s->ram_order) != mib * MIB || mib < 2) {
-        uart_printf("root: '%s': needs guest=MODULE and mem=MIB, a power of two >= 2\n", cmd);
-        return false;
+    char where[40] = "";
+    if (at)
+        memcpy(where, at, MIN(strlen(at), sizeof(where) - 1));
+    uart_printf("root: %s (module %u): %s%s%s%s; not started\n", s->name, m, what,
+                at ? " at '" : "", where, at ? "'" : "");
+    return false;
+}
+
+/* A VMM's line: its guest's RAM, its modules and the guest's command line, checked; the
+   RAM taken last, once all else is well. */
+static bool parse_vmm(struct server *s, unsigned m, const char *cmd)
+{
+    struct vmm_config c;
+    struct vmm_config_error e;
+    if (strlen(cmd) >= VIREO_HIP_CMDLINE - 1)  /* the hypervisor may have cut it */
+        return vmm_error(s, m, "line too long for the hypervisor information page", NULL);
+    if (!vmm_config_parse(cmd, &c, &e))
+        return vmm_error(s, m, e.what, e.at);
+    struct vmm_boot *b = &s->boot;
+    *b = (struct vmm_boot){ .ram_size = c.mem_mib * MIB, .tsc_khz = hip->tsc_khz,
+                            .module_count = c.module_count };
+    for (unsigned k = 0; k < c.module_count; k++) {
+        int g = find_module(c.modules[k].name);
+        if (g < 0 || g == (int)m)
+            return vmm_error(s, m, "no such module", c.modules[k].name);
+        s->guest[k] = g;
+        memcpy(b->modules[k].key, c.modules[k].key, sizeof(b->modules[k].key));
+        b->modules[k].addr = module_dst(k, g) + hip->modules[g].start % PAGE;
+        b->modules[k].size = hip->modules[g].size;
     }
+    /* Without cmdline=, the first module's own line, as multiboot guests had it. */
+    const char *line = c.has_cmdline ? c.cmdline : c.module_count ?
+                       hip->modules[s->guest[0]].cmdline : "";
+    memcpy(b->cmdline, line, MIN(strlen(line), sizeof(b->cmdline) - 1));
+    s->ram_order = (unsigned)__builtin_ctzll(b->ram_size / PAGE);
+    if (give_vmm_memory(s, NULL, 2) > MAX_ITEMS)
+        return vmm_error(s, m, "its modules need too many mappings", NULL);
     if (!(s->ram = ram_chunk(s->ram_order))) {
-        uart_printf("root: '%s': no %lu MiB of RAM for the guest\n", cmd, mib);
+        uart_printf("root: %s (module %u): no %lu MiB of RAM for the guest; not started\n",
+                    s->name, m, c.mem_mib);
         return false;
     }
+    s->vmm = true;
     return true;
 }
 
@@ -343,14 +396,14 @@ static void parse_module(unsigned m)
     struct server *s = &servers[server_count];
     const char *cmd = hip->modules[m].cmdline;
     unsigned n = 0;
-    *s = (struct server){ .irq = -1, .guest = -1 };
+    *s = (struct server){ .irq = -1 };
     while (cmd[n] && cmd[n] != ' ' && n < sizeof(s->name) - 1) {
         s->name[n] = cmd[n];
         n++;
     }
-    if (is_guest(m) || !parse_vmm(s, cmd))
+    if (is_guest(m) || (is_vmm(cmd) && !parse_vmm(s, m, cmd)))
         return;
-    for (const char *p = cmd; *p; p++) {
+    for (const char *p = cmd; *p && !s->vmm; p++) {      /* a VMM's line is parsed */
         if (strncmp(p, IRQ_ARG, strlen(IRQ_ARG)) == 0)
             for (p += strlen(IRQ_ARG), s->irq = 0; *p >= '0' && *p <= '9'; p++)
                 s->irq = s->irq * 10 + (*p - '0');
@@ -375,14 +428,10 @@ static void parse_module(unsigned m)
     struct vireo_utcb *u = (struct vireo_utcb *)SERVER_UTCB;
     u->head.untyped = 0;
     u->head.typed = 0;
-    if (s->guest >= 0) {                /* what the VMM must know about its guest */
-        struct vmm_boot boot = { PAGE << s->ram_order, hip->modules[s->guest].size,
-                                 hip->tsc_khz, EVENT_BASE(server_count) };
-        memcpy(u->words, &boot, sizeof(boot));
-        memcpy((char *)u->words + sizeof(boot), hip->modules[s->guest].cmdline,
-               VIREO_HIP_CMDLINE);
-        ((char *)u->words)[sizeof(boot) + VIREO_HIP_CMDLINE - 1] = '\0';
-        u->head.untyped = (uint16_t)((sizeof(boot) + VIREO_HIP_CMDLINE) / 8 + 1);
+    if (s->vmm) {                       /* what the VMM must know about its guest */
+        s->boot.event_base = EVENT_BASE(server_count);
+        memcpy(u->words, &s->boot, sizeof(s->boot));
+        u->head.untyped = (uint16_t)((sizeof(s->boot) + 7) / 8);
     }
     if (!st)
         st = vireo_hypercall(VIREO_HC_CALL, SEL_SERVER(server_count, 2), 0, 0, 0).status;
@@ -413,7 +462,7 @@ static NORETURN void echo_input(void)
 {
     unsigned vmms = 0;
     for (unsigned i = 0; i < server_count; i++)
-        vmms += servers[i].guest >= 0;
+        vmms += servers[i].vmm;
     char line[LINE_MAX];
     unsigned len = 0;
     for (;;) {
