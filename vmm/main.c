@@ -42,6 +42,8 @@ static void vprint(const char *fmt, va_list ap)
 {
     char text[LINE];
     int n = kvsnprintf(text, sizeof(text), fmt, ap);
+    if (n >= (int)sizeof(text) - 1)     /* cut short: the line must still end */
+        text[sizeof(text) - 2] = '\n';
     print_text(text, (size_t)MIN(n, (int)sizeof(text) - 1));
 }
 
@@ -140,15 +142,15 @@ NORETURN void main(uint64_t id)
     vmm_boot.module_count = MIN(vmm_boot.module_count, (uint64_t)VMM_MODULES_MAX);
     for (unsigned i = 0; i < vmm_boot.module_count; i++)
         vmm_boot.modules[i].key[sizeof(vmm_boot.modules[i].key) - 1] = '\0';
+    /* Printed first: once the vCPU runs, prints belong to its exit handler's UTCB. */
+    vmm_print("vmm: %lu MiB of RAM, %lu module(s), command line '%s'\n",
+              vmm_boot.ram_size >> 20, vmm_boot.module_count, vmm_boot.cmdline);
+    for (unsigned i = 0; i < vmm_boot.module_count; i++)
+        vmm_print("vmm: module %s=: %lu bytes at 0x%lx\n", vmm_boot.modules[i].key,
+                  vmm_boot.modules[i].size, vmm_boot.modules[i].addr);
     uint64_t st = build_vm();
     if (st)
         vmm_print("vmm: cannot build the VM: status %lu\n", st);
-    else
-        vmm_print("vmm: %lu MiB of RAM, %lu module(s), command line '%s'\n",
-                  vmm_boot.ram_size >> 20, vmm_boot.module_count, vmm_boot.cmdline);
-    for (unsigned i = 0; i < vmm_boot.module_count && !st; i++)
-        vmm_print("vmm: module %s=: %lu bytes at 0x%lx\n", vmm_boot.modules[i].key,
-                  vmm_boot.modules[i].size, vmm_boot.modules[i].addr);
     u->head.untyped = 0;
     u->head.typed = 0;
     hc_reply();

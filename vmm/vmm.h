@@ -44,6 +44,17 @@ const uint8_t *vmm_module(const char *key, uint64_t *size);
    (vmm/guest.c); false, with the guest stopped and a message, if it cannot. */
 bool guest_load(struct vireo_vcpu_state *s);
 
+/* CPUID hides the local APIC, which the VMM does not model yet: a Linux guest then uses
+   the 8259 and the PIT alone (set by guest.c for Linux; multiboot test guests see it). */
+extern bool vmm_guest_no_apic;
+
+/* MSRs (vmm/msr.c). A read gives false for an MSR the guest does not have (#GP). A write
+   returns the state groups it changed, to be sent back (MSR_WRITE_DONE if none), or 0 for
+   #GP: no such MSR, a reserved bit set, or a non-canonical address. */
+#define MSR_WRITE_DONE VIREO_MTD_RIP_LEN
+bool msr_read(struct vireo_vcpu_state *s, uint32_t index, uint64_t *value);
+uint64_t msr_write(struct vireo_vcpu_state *s, uint32_t index, uint64_t value);
+
 /* Devices (vmm/dev.c): ports and MMIO ranges as data. */
 struct io_device {
     uint32_t base, size;
