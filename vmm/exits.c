@@ -8,6 +8,8 @@
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
 #define CPUID_1_EDX_APIC (1u << 9)
 #define CPUID_PERFMON 0xa
+#define CPUID_TSC 0x15                          /* TSC / crystal ratio, crystal frequency */
+#define CPUID_FREQ 0x16                         /* base, maximum, bus frequency in MHz */
 #define CPUID_HV_BASE 0x40000000u
 #define VMCALL_PING 0
 #define VMCALL_PONG 0x56495245u                 /* 'VIRE' */
@@ -71,7 +73,8 @@ static const struct {
 } hidden[] = {
     { 1, 2, 1u << 3 | 1u << 5 | 1u << 15 | 1u << 21 | 1u << 24 | 3u << 26 },
     /* MONITOR, VMX, PDCM, x2APIC, TSC-deadline, XSAVE and OSXSAVE */
-    { 7, 1, 1u << 10 },                 /* INVPCID */
+    { 6, 2, 1u << 3 },                  /* energy/performance bias MSR */
+    { 7, 1, 1u << 1 | 1u << 10 },       /* IA32_TSC_ADJUST MSR, INVPCID */
     { 7, 2, 1u << 22 },                 /* RDPID */
     { 0x80000001u, 3, 1u << 27 },       /* RDTSCP */
 };
@@ -89,8 +92,23 @@ static void exit_cpuid(struct vireo_vcpu_state *s)
         c |= CPUID_1_ECX_HYPERVISOR;
         d &= vmm_guest_no_apic ? ~CPUID_1_EDX_APIC : ~0u;
     }
+    if (leaf == 0 && a < CPUID_FREQ)
+        a = CPUID_FREQ;
     if (leaf == CPUID_PERFMON)          /* no performance counters to offer */
         a = b = c = d = 0;
+    /* SDM Vol. 2A CPUID: the TSC's frequency as the hypervisor measured it (a "crystal"
+       at the TSC's own rate), so the guest need not calibrate against timers. */
+    if (leaf == CPUID_TSC) {
+        uint64_t hz = vmm_boot.tsc_khz * 1000;
+        a = 1;
+        b = (uint32_t)(1 + (hz >> 32));  /* the crystal's Hz must fit in ECX */
+        c = (uint32_t)(hz / b);
+        d = 0;
+    }
+    if (leaf == CPUID_FREQ) {
+        a = b = (uint32_t)(vmm_boot.tsc_khz / 1000);
+        c = d = 0;
+    }
     if (leaf == CPUID_HV_BASE) {        /* "Vireo-VMM-v1" */
         a = CPUID_HV_BASE + 1;
         memcpy(&b, "Vire", 4);
