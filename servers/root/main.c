@@ -324,7 +324,8 @@ static int find_module(const char *name)
 
 static bool is_vmm(const char *cmd)
 {
-    return !strncmp(cmd, VMM_NAME, strlen(VMM_NAME)) && (cmd[3] == ' ' || !cmd[3]);
+    size_t n = strlen(VMM_NAME);
+    return !strncmp(cmd, VMM_NAME, n) && (cmd[n] == ' ' || !cmd[n]);
 }
 
 /* A module some VMM's line names: the guest's, not a server. */
@@ -380,7 +381,7 @@ static bool parse_vmm(struct server *s, unsigned m, const char *cmd)
                        hip->modules[s->guest[0]].cmdline : "";
     memcpy(b->cmdline, line, MIN(strlen(line), sizeof(b->cmdline) - 1));
     s->ram_order = (unsigned)__builtin_ctzll(b->ram_size / PAGE);
-    if (give_vmm_memory(s, NULL, 2) > MAX_ITEMS)
+    if (give_vmm_memory(s, NULL, 3) > MAX_ITEMS)  /* after its page, console and PD */
         return vmm_error(s, m, "its modules need too many mappings", NULL);
     if (!(s->ram = ram_chunk(s->ram_order))) {
         uart_printf("root: %s (module %u): no %lu MiB of RAM for the guest; not started\n",
