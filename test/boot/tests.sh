@@ -163,10 +163,11 @@ run_boot_tests() {
             --count "^SUMMARY: [0-9]+ tests, 0 unexpected failures" 1
     done
     # A VMM told that a multiboot image is a Linux kernel refuses it, clearly, and stops its
-    # VM alone; a second VMM runs the same module as the multiboot guest it is.
+    # VM alone; a second VMM runs the same module as the multiboot guest it is. (The root
+    # prints to COM1 directly, so a VMM's line may start in the middle of one of its own.)
     boot_test bochs-vm-bad-kernel "${bochs[@]}" --smp 1 --iso "$b/vm-bad-kernel.iso" \
         --pass "^vmm: guest exit status 0" --fail "VIREO PANIC|vireo: halted|vireo: killed|^FAIL:" \
-        --count "^vmm: cannot load Linux: kernel image has no boot flag 0xAA55" 1 \
+        --count "vmm: cannot load Linux: kernel image has no boot flag 0xAA55" 1 \
         --count "^SUMMARY: [0-9]+ tests, 0 unexpected failures" 1
     # A hostile guest ends alone, by its triple fault, after every stage of its attack.
     boot_test bochs-vm-hostile "${bochs[@]}" --smp 1 --iso "$b/vm-hostile.iso" \
