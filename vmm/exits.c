@@ -15,7 +15,8 @@
 #define VMCALL_PONG 0x56495245u                 /* 'VIRE' */
 #define GPRS_ACDB_RIP (VIREO_MTD_GPR_ACDB | VIREO_MTD_RIP_LEN)
 /* Where the MSRs vmm/msr.c serves from the vCPU state live. */
-#define MSR_GROUPS (VIREO_MTD_SYSENTER | VIREO_MTD_EFER_PAT | VIREO_MTD_FS_GS | VIREO_MTD_TSC)
+#define MSR_GROUPS (VIREO_MTD_SYSENTER | VIREO_MTD_EFER_PAT | VIREO_MTD_FS_GS | VIREO_MTD_TSC | \
+                    VIREO_MTD_SYSCALL)
 #define VEC_UD 6
 #define VEC_GP 13
 #define RFLAGS_DF (1u << 10)

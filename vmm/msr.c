@@ -29,12 +29,13 @@ struct msr_def {
     uint16_t offset;    /* KIND_STATE: where in struct vireo_vcpu_state */
     uint64_t mtd;       /* KIND_STATE: its group */
     uint64_t value;     /* KIND_FIXED: the value; KIND_KEPT: the value at reset */
-    uint64_t bits;      /* KIND_KEPT: the bits a write may set; others give #GP */
+    uint64_t bits;      /* KIND_KEPT, KIND_STATE: the bits a write may set; others: #GP */
     bool address;       /* a linear address: a non-canonical one gives #GP */
 };
 
-#define STATE(i, field, group, addr) \
-    { i, KIND_STATE, offsetof(struct vireo_vcpu_state, field), group, 0, 0, addr }
+#define STATE_BITS(i, field, group, mask, addr) \
+    { i, KIND_STATE, offsetof(struct vireo_vcpu_state, field), group, 0, mask, addr }
+#define STATE(i, field, group, addr) STATE_BITS(i, field, group, ALL, addr)
 #define KEPT(i, reset, mask, addr) { i, KIND_KEPT, 0, 0, reset, mask, addr }
 #define FIXED(i, v) { i, KIND_FIXED, 0, 0, v, 0, false }
 #define ALL ~0ull
@@ -56,15 +57,15 @@ static const struct msr_def msrs[] = {
     STATE(0x277, pat, VIREO_MTD_EFER_PAT, false),               /* IA32_PAT */
     KEPT(0x2ff, MTRR_DEF_TYPE_RESET, MTRR_DEF_TYPE_BITS, false),/* IA32_MTRR_DEF_TYPE */
     { 0xc0000080, KIND_EFER, 0, VIREO_MTD_EFER_PAT, 0, 0, false },
-    /* SYSCALL state and KERNEL_GS_BASE: the hypervisor does not switch them yet, so SYSCALL
-       and SWAPGS in the guest would see the host's; docs/linux.md. */
-    KEPT(0xc0000081, 0, ALL, false),                            /* IA32_STAR */
-    KEPT(0xc0000082, 0, ALL, true),                             /* IA32_LSTAR */
+    /* SYSCALL state: the hypervisor switches it for the vCPU (VIREO_MTD_SYSCALL); CSTAR
+       (SYSCALL in compatibility mode) is Intel's to ignore, so it is only kept. */
+    STATE(0xc0000081, star, VIREO_MTD_SYSCALL, false),          /* IA32_STAR */
+    STATE(0xc0000082, lstar, VIREO_MTD_SYSCALL, true),          /* IA32_LSTAR */
     KEPT(0xc0000083, 0, ALL, true),                             /* IA32_CSTAR */
-    KEPT(0xc0000084, 0, 0xffffffffull, false),                  /* IA32_FMASK */
+    STATE_BITS(0xc0000084, fmask, VIREO_MTD_SYSCALL, 0xffffffffull, false), /* IA32_FMASK */
     STATE(0xc0000100, fs.base, VIREO_MTD_FS_GS, true),          /* IA32_FS_BASE */
     STATE(0xc0000101, gs.base, VIREO_MTD_FS_GS, true),          /* IA32_GS_BASE */
-    KEPT(0xc0000102, 0, ALL, true),                             /* IA32_KERNEL_GS_BASE */
+    STATE(0xc0000102, kernel_gs_base, VIREO_MTD_SYSCALL, true), /* IA32_KERNEL_GS_BASE */
     KEPT(0xc0000103, 0, 0xffffffffull, false),                  /* IA32_TSC_AUX */
 };
 
@@ -108,6 +109,8 @@ uint64_t msr_write(struct vireo_vcpu_state *s, uint32_t index, uint64_t v)
         return 0;
     switch (m->kind) {
     case KIND_STATE:
+        if (v & ~m->bits)
+            return 0;
         memcpy((char *)s + m->offset, &v, sizeof(v));
         return m->mtd;
     case KIND_KEPT:
