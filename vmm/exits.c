@@ -74,7 +74,7 @@ static const struct {
 } hidden[] = {
     { 1, 2, 1u << 3 | 1u << 5 | 1u << 15 | 1u << 21 | 1u << 24 | 3u << 26 },
     /* MONITOR, VMX, PDCM, x2APIC, TSC-deadline, XSAVE and OSXSAVE */
-    { 6, 2, 1u << 3 },                  /* energy/performance bias MSR */
+    { 6, 2, 1u << 0 | 1u << 3 },        /* APERF/MPERF MSRs, energy/performance bias MSR */
     { 7, 1, 1u << 1 | 1u << 10 },       /* IA32_TSC_ADJUST MSR, INVPCID */
     { 7, 2, 1u << 22 },                 /* RDPID */
     { 0x80000001u, 3, 1u << 27 },       /* RDTSCP */
