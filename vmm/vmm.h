@@ -53,11 +53,5 @@ const struct io_device *mmio_device(uint64_t gpa);
 bool timer_pending(uint64_t *deadline, uint8_t *vector);
 void timer_fired(void);
 
-/* MMIO instruction decoding (vmm/decode.c). */
-struct mmio_insn {
-    unsigned len, bytes;        /* instruction length, access size */
-    bool write, imm, zext;      /* a store; its value an immediate; a zero-extending load */
-    unsigned reg;               /* register operand (x86 encoding order) */
-    uint32_t value;             /* the immediate */
-};
-bool mmio_decode(const uint8_t *code, unsigned avail, bool op32, struct mmio_insn *insn);
+/* EPT violations (vmm/mmio.c): MMIO through the instruction emulator (vmm/emul/). */
+void exit_mmio(struct vireo_vcpu_state *s);

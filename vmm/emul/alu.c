@@ -2,11 +2,6 @@
 /* Vireo VMM emulator: integer arithmetic and its flags (SDM Vol. 1 3.4.3, Appendix A). */
 #include "internal.h"
 
-uint64_t emul_mask(unsigned size)
-{
-    return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
-}
-
 /* PF: set when the low byte of the result has an even number of ones. */
 static bool parity_even(uint64_t r)
 {

@@ -81,27 +81,14 @@ void emul_reg_write(struct emul *e, const struct emul_insn *i, unsigned reg, uns
     e->out->mtd |= gpr_group(reg);
 }
 
-/* Legacy prefixes (SDM Vol. 2 2.1.1); returns false for a byte that is none. */
-static bool prefix(struct emul_insn *i, uint8_t b, bool *opsize, bool *addrsize)
-{
-    static const uint8_t segs[] = { 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65 };
-    for (unsigned s = 0; s < ARRAY_SIZE(segs); s++)
-        if (b == segs[s]) {
-            i->seg = (uint8_t)s;        /* the table is in SEG_ES.. order */
-            return true;
-        }
-    if (b == 0x66)
-        *opsize = true;
-    else if (b == 0x67)
-        *addrsize = true;
-    else if (b == 0xf0)
-        i->lock = true;
-    else if (b == 0xf2 || b == 0xf3)
-        i->rep = b;                     /* the last of F2/F3 counts */
-    else
-        return false;
-    return true;
-}
+/* Legacy prefixes (SDM Vol. 2 2.1.1): segment overrides are 1 + their SEG_*. */
+enum { PFX_NONE, PFX_SEG, PFX_OPSIZE = PFX_SEG + SEG_NONE, PFX_ADDRSIZE, PFX_LOCK, PFX_REP };
+static const uint8_t prefixes[256] = {
+    [0x26] = PFX_SEG + SEG_ES, [0x2e] = PFX_SEG + SEG_CS, [0x36] = PFX_SEG + SEG_SS,
+    [0x3e] = PFX_SEG + SEG_DS, [0x64] = PFX_SEG + SEG_FS, [0x65] = PFX_SEG + SEG_GS,
+    [0x66] = PFX_OPSIZE, [0x67] = PFX_ADDRSIZE, [0xf0] = PFX_LOCK, [0xf2] = PFX_REP,
+    [0xf3] = PFX_REP,
+};
 
 static bool next(struct emul *e, struct emul_insn *i, uint8_t *b)
 {
@@ -112,13 +99,15 @@ static bool next(struct emul *e, struct emul_insn *i, uint8_t *b)
 static bool next_n(struct emul *e, struct emul_insn *i, unsigned n, uint64_t *v)
 {
     uint64_t r = 0;
-    for (unsigned k = 0; k < n; k++) {
-        uint8_t b;
-        if (!next(e, i, &b))
-            return false;
-        r |= (uint64_t)b << (8 * k);
-    }
-    *v = n && n < 8 && (r >> (8 * n - 1)) & 1 ? r | ~emul_mask(n) : r;
+    *v = 0;
+    if (!n)
+        return true;
+    if (i->len + n > e->fetched && !emul_fetch_more(e, i->len + n - 1))
+        return false;
+    for (unsigned k = n; k--;)
+        r = r << 8 | e->out->insn[i->len + k];
+    i->len = (uint8_t)(i->len + n);
+    *v = n < 8 && (r >> (8 * n - 1)) & 1 ? r | ~emul_mask(n) : r;
     return true;
 }
 
@@ -126,13 +115,23 @@ static bool next_n(struct emul *e, struct emul_insn *i, unsigned n, uint64_t *v)
 static bool decode_opcode(struct emul *e, struct emul_insn *i)
 {
     bool o16 = false, a16 = false;
-    uint8_t b;
+    uint8_t b, p;
     i->seg = SEG_NONE;
     for (;;) {
         if (!next(e, i, &b))
             return false;
-        if (prefix(i, b, &o16, &a16))
+        if ((p = prefixes[b]) != PFX_NONE)
             i->rex = 0;                 /* a REX must come last: one before a prefix is void */
+        if (p >= PFX_SEG && p < PFX_OPSIZE)
+            i->seg = (uint8_t)(p - PFX_SEG);
+        else if (p == PFX_OPSIZE)
+            o16 = true;
+        else if (p == PFX_ADDRSIZE)
+            a16 = true;
+        else if (p == PFX_LOCK)
+            i->lock = true;
+        else if (p == PFX_REP)
+            i->rep = b;                 /* the last of F2/F3 counts */
         else if (e->mode64 && (b & 0xf0) == 0x40)
             i->rex = b;
         else

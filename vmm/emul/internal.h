@@ -88,10 +88,21 @@ uint64_t *emul_gpr(struct emul *e, unsigned reg);
 uint64_t emul_reg_read(struct emul *e, const struct emul_insn *i, unsigned reg, unsigned size);
 void emul_reg_write(struct emul *e, const struct emul_insn *i, unsigned reg, unsigned size,
                     uint64_t v);
-uint64_t emul_mask(unsigned size);
+static inline uint64_t emul_mask(unsigned size)
+{
+    return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
+}
 
 /* mem.c: instruction fetch, segmentation, paging, and the accesses themselves. */
-bool emul_fetch(struct emul *e, unsigned pos, uint8_t *byte);
+bool emul_fetch_more(struct emul *e, unsigned pos);
+/* Byte `pos` of the instruction; its page is fetched when first needed. */
+static inline bool emul_fetch(struct emul *e, unsigned pos, uint8_t *byte)
+{
+    if (pos >= e->fetched && !emul_fetch_more(e, pos))
+        return false;
+    *byte = e->out->insn[pos];
+    return true;
+}
 bool emul_locate(struct emul *e, unsigned seg, uint64_t off, unsigned size, uint32_t acc,
                  struct emul_place *p);
 bool emul_read(struct emul *e, const struct emul_place *p, unsigned size, uint64_t *v);

@@ -232,7 +232,7 @@ static bool translate(struct emul *e, uint64_t lin, uint32_t acc, uint64_t *gpa)
     return set_accessed(e, &w, acc & EMUL_PF_W);
 }
 
-bool emul_fetch(struct emul *e, unsigned pos, uint8_t *byte)
+bool emul_fetch_more(struct emul *e, unsigned pos)
 {
     while (pos >= e->fetched) {
         if (e->fetched >= EMUL_INSN_MAX)
@@ -250,7 +250,6 @@ bool emul_fetch(struct emul *e, unsigned pos, uint8_t *byte)
         e->fetched += (unsigned)n;
         e->out->insn_len = e->fetched;
     }
-    *byte = e->out->insn[pos];
     return true;
 }
 
