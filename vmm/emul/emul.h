@@ -57,8 +57,8 @@ struct emul_out {
     uint64_t cr2;               /* #PF: the faulting linear address */
     const char *reason;         /* EMUL_UNSUPPORTED: why, one short phrase */
     uint64_t detail;            /* a number the reason refers to (an address, an opcode) */
-    uint8_t insn[EMUL_INSN_MAX];        /* the bytes fetched, for messages */
-    unsigned insn_len;
+    uint8_t insn[EMUL_INSN_MAX];        /* the instruction once decoded, else the bytes */
+    unsigned insn_len;                  /* fetched so far: for messages */
 };
 
 enum { EMUL_VEC_UD = 6, EMUL_VEC_SS = 12, EMUL_VEC_GP = 13, EMUL_VEC_PF = 14 };
