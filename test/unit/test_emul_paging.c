@@ -459,6 +459,11 @@ static void test_segments(void **state)
     s.rdi = M;
     RUN(M, 0xab);
     expect_fault(13, 0);
+    s = env_state(ENV_FLAT32);
+    s.cs.ar = 0xc097;                   /* a data type in CS (hostile state): not expand-down */
+    s.cs.limit = ENV_CODE - 1;
+    RUN(M, 0x89, 0x03);
+    expect_fault(13, 0);
     s = env_state(ENV_REAL);                                    /* real mode: limits only */
     s.es.ar = 1u << 16;
     s.rdi = 0x10;

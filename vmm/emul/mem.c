@@ -64,7 +64,7 @@ static bool linear(struct emul *e, unsigned seg, uint64_t off, unsigned size, ui
             return emul_fault(e, vec, true, 0);         /* execute-only */
     }
     uint64_t last = off + size - 1;
-    if (!code && (type & AR_TYPE_EXPAND_DOWN)) {
+    if (!code && (type & AR_TYPE_EXPAND_DOWN) && seg != SEG_CS) {  /* CS never expands down */
         uint64_t upper = sg->ar & AR_DB ? 0xffffffffull : 0xffff;
         if (off <= sg->limit || last > upper)
             return emul_fault(e, vec, true, 0);
@@ -244,7 +244,7 @@ bool emul_fetch_more(struct emul *e, unsigned pos)
             return false;
         uint64_t n = MIN(EMUL_INSN_MAX - e->fetched, PAGE - (lin & (PAGE - 1)));
         if (!e->mode64)
-            n = MIN(n, (uint64_t)e->s->cs.limit - off + 1);
+            n = MIN(n, (uint64_t)e->s->cs.limit - off + 1);        /* linear(): off <= limit */
         if (!e->m->ram_read(e->m->ctx, gpa, e->out->insn + e->fetched, (unsigned)n))
             return emul_unsupported(e, "instruction fetch outside RAM", gpa);
         e->fetched += (unsigned)n;
