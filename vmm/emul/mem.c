@@ -257,7 +257,8 @@ bool emul_fetch_more(struct emul *e, unsigned pos)
 static bool hinted(const struct emul *e, uint64_t lin)
 {
     const struct emul_exit *x = e->x;
-    return e->use_hint && (x->has_linear ? lin == x->linear : ((lin ^ x->gpa) & (PAGE - 1)) == 0);
+    bool same_offset = ((lin ^ x->gpa) & (PAGE - 1)) == 0;
+    return e->use_hint && same_offset && (!x->has_linear || lin == x->linear);
 }
 
 bool emul_locate(struct emul *e, unsigned seg, uint64_t off, unsigned size, uint32_t acc,
