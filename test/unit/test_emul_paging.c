@@ -367,6 +367,11 @@ static void test_exit_gpa_hint(void **state)
     expect_done();
     assert_int_equal(env_log[1].gpa, M + 0x10);
     assert_int_equal(env_get32(ENV_PT_ROOT + 2 * 4) & A, A);
+    s.rip = ENV_CODE;                   /* a linear address that disagrees: walked, too */
+    struct emul_exit x = { .gpa = M + 0xff8, .linear = 0x800010, .has_linear = true };
+    emul_mmio(&s, &x, &env_mem, 36, &out);
+    expect_done();
+    assert_int_equal(env_log[2].gpa, M + 0x10);
 }
 
 /* EMUL0112: page tables outside RAM, code outside RAM, exits no emulation can finish. */
