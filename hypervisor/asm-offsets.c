@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Vireo: structure offsets for the assembly code, compiled to asm-offsets.inc by the build. */
 #include <stddef.h>
+#include <vireo/hypercall.h>
 #include "cpu.h"
 #include "ec.h"
 
@@ -14,4 +15,8 @@ void asm_offsets(void)
     DEFINE(CPU_KSTACK_TOP, offsetof(struct cpu, kstack_top));
     DEFINE(EC_REGS_END, offsetof(struct ec, regs) + sizeof(struct regs));
     DEFINE(REGS_RIP, offsetof(struct regs, rip));
+    DEFINE(REGS_RBX, offsetof(struct regs, rbx));
+    DEFINE(EC_GLOBAL, offsetof(struct ec, global));
+    DEFINE(HC_REPLY, VIREO_HC_REPLY);
+    DEFINE(RFLAGS_USER, RFLAGS_USER);
 }

@@ -26,23 +26,6 @@ static struct cap *slot(struct capspace *s, uint64_t sel)
     return &page_slots(s, sel / CAPS_PER_PAGE)[sel % CAPS_PER_PAGE];
 }
 
-struct cap *cap_lookup(struct capspace *s, uint64_t sel)
-{
-    if (sel >= CAP_SELECTORS || !s->page[sel / CAPS_PER_PAGE])
-        return NULL;
-    struct cap *c = slot(s, sel);
-    return c->obj ? c : NULL;
-}
-
-struct kobj *cap_object(struct capspace *s, uint64_t sel, enum kobj_type type, unsigned rights)
-{
-    struct cap *c = cap_lookup(s, sel);
-
-    if (!c || c->obj->type != type || (c->rights & rights) != rights)
-        return NULL;
-    return c->obj;
-}
-
 /* 2^order slots at `base`: aligned, so they end within the space when they start in it. */
 static bool range_ok(uint64_t base, unsigned order)
 {

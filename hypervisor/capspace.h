@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <vireo/status.h>
 #include "kobj.h"
+#include "lib.h"
 
 #define CAP_SELECTOR_BITS 15
 #define CAP_SELECTORS (1u << CAP_SELECTOR_BITS)
@@ -51,10 +52,24 @@ _Static_assert(CAPS_PER_PAGE <= CAP_USED_MASK, "slot count overflows into the ad
 void capspace_init(struct capspace *s);
 /* Revokes every capability in `s` with everything derived from it; frees its pages. */
 void capspace_destroy(struct capspace *s);
-/* The capability at `sel`, or NULL when out of range or empty. */
-struct cap *cap_lookup(struct capspace *s, uint64_t sel);
+/* The capability at `sel`, or NULL when out of range or empty. Inline: the IPC path. */
+static ALWAYS_INLINE struct cap *cap_lookup(struct capspace *s, uint64_t sel)
+{
+    uintptr_t page = sel < CAP_SELECTORS ? s->page[sel / CAPS_PER_PAGE] : 0;
+    if (!page)
+        return NULL;
+    struct cap *c = (struct cap *)(page & ~CAP_USED_MASK) + sel % CAPS_PER_PAGE;
+    return c->obj ? c : NULL;
+}
 /* The object at `sel` if it has `type` and all of `rights`, else NULL. */
-struct kobj *cap_object(struct capspace *s, uint64_t sel, enum kobj_type type, unsigned rights);
+static ALWAYS_INLINE struct kobj *cap_object(struct capspace *s, uint64_t sel, enum kobj_type type,
+                                      unsigned rights)
+{
+    struct cap *c = cap_lookup(s, sel);
+    if (!c || c->obj->type != type || (c->rights & rights) != rights)
+        return NULL;
+    return c->obj;
+}
 /* The first capability of a new object (a root of the tree); takes a reference. */
 enum vireo_status cap_create(struct capspace *s, uint64_t sel, struct kobj *obj, unsigned rights);
 /*

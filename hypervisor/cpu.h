@@ -65,7 +65,7 @@ struct cpu {
 extern struct cpu cpus[MAX_CPUS];
 extern unsigned cpu_count;
 
-static inline struct cpu *this_cpu(void)
+static ALWAYS_INLINE struct cpu *this_cpu(void)
 {
     struct cpu *c;
     __asm__ volatile("mov %%gs:0, %0" : "=r"(c));

@@ -116,11 +116,8 @@ void ec_destroy(struct kobj *o)
 
 NORETURN void ec_return(struct ec *ec)
 {
-    struct cpu *c = this_cpu();
     if (ec->vmcs)
         vcpu_return(ec);
-    if (c->tr_stale)                    /* the I/O bitmap lies beyond TR's limit */
-        cpu_set_tss(c, c->tss_base, c->tss_limit);
     kernel_unlock();
     if (ec->iret) {                     /* it was interrupted, not in a SYSCALL */
         ec->iret = false;
@@ -135,7 +132,7 @@ NORETURN void cpu_idle(void)
 {
     struct cpu *c = this_cpu();
     c->current = NULL;
-    pd_activate(NULL);
+    cr3_switch(paging_kernel_root());
     __asm__ volatile("mov %0, %%rsp; jmp idle_loop" :: "r"(c->kstack_top) : "memory");
     __builtin_unreachable();
 }

@@ -6,10 +6,14 @@
 #include "pd.h"
 #include "lib.h"
 
-/* User state, in the order entry.asm pushes it: the SYSCALL frame on top. */
+/*
+ * User state, in the order entry.asm pushes it (gprs.inc): the SYSCALL frame on top, below
+ * it what a call saves (its RAX and RDI, and the registers hypercalls preserve), then the
+ * registers every hypercall may clobber.
+ */
 struct regs {
-    uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
-    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+    uint64_t rcx, rdx, rsi, r8, r9, r10, r11;
+    uint64_t rax, rdi, rbx, rbp, r12, r13, r14, r15;
     uint64_t rip, rflags, rsp;
 };
 
@@ -60,7 +64,7 @@ NORETURN void ec_kill_current(const char *fmt, ...) __attribute__((format(printf
  * `ec` must be current.
  */
 NORETURN void ec_kill_bad_return(struct ec *ec);
-static inline void ec_check_return(struct ec *ec)
+static ALWAYS_INLINE void ec_check_return(struct ec *ec)
 {
     if (ec->regs.rip >= USER_LIMIT)
         ec_kill_bad_return(ec);
@@ -73,3 +77,7 @@ NORETURN void ret_user_sysret(struct regs *r);
 /* Leaves the kernel (locked) for `ec`, current on this CPU: ring 3 or its guest. */
 NORETURN void ec_return(struct ec *ec);
 NORETURN void ret_user_iret(struct regs *r);
+/* A portal's handler starts afresh: RIP ip, RSP sp, RDI id, the other registers zero. */
+NORETURN void ret_user_portal(uint64_t ip, uint64_t sp, uint64_t id);
+/* Back to a caller from a fast reply: RAX = SUCCESS, what the ABI keeps from r, else 0. */
+NORETURN void ret_user_reply(struct regs *r);

@@ -85,8 +85,14 @@ void intr_entry(struct frame *f)
         return;
     if (f->vector < VEC_FIRST_IRQ && (!user || f->vector == VEC_MACHINE_CHECK))
         panic_frame(f, exception_names[f->vector]);
-    kernel_lock();
     struct cpu *c = this_cpu();
+    /* A VM exit cut TR's limit (SDM 27.5.2), hiding the I/O bitmap: a ring-3 IN or OUT
+       faults. Restored only then, the exit path never pays for it; the instruction retries. */
+    if (f->vector == VEC_GP && c->tr_stale) {
+        cpu_set_tss(c, c->tss_base, c->tss_limit);
+        return;
+    }
+    kernel_lock();
     if (f->vector < VEC_FIRST_IRQ) {
         if (c->current->dead)           /* destroyed from another CPU meanwhile */
             ec_end_current();

@@ -6,6 +6,7 @@
 
 enum vector {
     VEC_NMI = 2,
+    VEC_GP = 13,
     VEC_MACHINE_CHECK = 18,
     VEC_FIRST_IRQ = 32,
     VEC_TIMER = 0x20,
@@ -20,8 +21,8 @@ enum vector {
 };
 
 struct frame {
-    uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
-    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+    uint64_t rcx, rdx, rsi, r8, r9, r10, r11;   /* the order of struct regs (ec.h) */
+    uint64_t rax, rdi, rbx, rbp, r12, r13, r14, r15;
     uint64_t vector, error;
     uint64_t rip, cs, rflags, rsp, ss;
 };

@@ -14,6 +14,7 @@
 #include <vireo/mtd.h>
 
 #define SYSCALL_LENGTH 2                /* 0f 05 */
+_Static_assert(VIREO_SUCCESS == 0, "ret_user_reply returns SUCCESS as a zero RAX");
 #define HOTSPOT_SHIFT 12
 
 /* A typed item lands in the receiver's window of the same kind, at the hotspot's offset
@@ -50,13 +51,9 @@ static struct vireo_typed_item delegate(struct ec *from, struct ec *to,
 
 /* The sender's header is user memory: every count is clamped before use. A reply to an
    exception only delegates: the faulting EC's UTCB is its own business. */
-static void transfer(struct ec *from, struct ec *to)
+static void transfer_message(struct ec *from, struct ec *to)
 {
     struct vireo_utcb *s = from->utcb, *d = to->utcb;
-    if (!s->head.untyped && !s->head.typed && !to->in_exception) {
-        d->head.untyped = d->head.typed = 0;    /* the common empty message */
-        return;
-    }
     unsigned untyped = MIN(s->head.untyped, VIREO_UTCB_WORDS);
     unsigned typed = MIN(s->head.typed, (unsigned)(VIREO_UTCB_WORDS - untyped) / 2);
     for (unsigned i = 0; i < typed; i++) {
@@ -72,19 +69,40 @@ static void transfer(struct ec *from, struct ec *to)
     d->head.typed = (uint16_t)typed;
 }
 
-static NORETURN void switch_to(struct ec *ec)
+static ALWAYS_INLINE void transfer(struct ec *from, struct ec *to)
+{
+    const struct vireo_utcb_head *s = &from->utcb->head;
+    if (s->typed || (s->untyped && !to->in_exception))
+        transfer_message(from, to);
+    else if (!to->in_exception)         /* the common empty message */
+        to->utcb->head.untyped = to->utcb->head.typed = 0;
+}
+
+/* Makes `ec` current: only the way back to its guest or ring 3 is left. */
+static ALWAYS_INLINE void switch_prepare(struct ec *ec)
 {
     this_cpu()->current = ec;
     ec_check_return(ec);                /* a portal's IP or a reply's RIP is user input */
     pd_activate(ec->pd);
+}
+
+/* Back to `ec`, in its guest or in ring 3, the way it left. */
+static NORETURN void switch_to(struct ec *ec)
+{
+    if (ec->vmcs) {                     /* into its guest: no user RIP, no CR3 of its own */
+        this_cpu()->current = ec;
+        vcpu_return(ec);
+    }
+    switch_prepare(ec);
     ec_return(ec);
 }
 
-static bool in_chain(struct ec *ec, struct ec *h)
+static ALWAYS_INLINE bool in_chain(struct ec *ec, struct ec *h)
 {
-    for (; ec; ec = ec->caller)
+    do {
         if (ec == h)
             return true;
+    } while ((ec = ec->caller));
     return false;
 }
 
@@ -135,22 +153,26 @@ void ipc_state_in(struct ec *ec, const struct vireo_vcpu_state *s)
         r->rsi = s->rsi;
         r->rdi = s->rdi;
     }
-    if (s->mtd & VIREO_MTD_GPR_R8_R15)
-        memcpy(&r->r8, &s->r8, 8 * sizeof(uint64_t));
+    if (s->mtd & VIREO_MTD_GPR_R8_R15) {
+        memcpy(&r->r8, &s->r8, 4 * sizeof(uint64_t));
+        memcpy(&r->r12, &s->r12, 4 * sizeof(uint64_t));
+    }
 }
 
-/* Starts the handler of `pt` for `ec`, the caller or the faulting EC. */
-static NORETURN void enter_handler(struct ec *ec, struct pt *pt)
+/*
+ * Starts the handler of `pt` for `ec`, the caller or the faulting EC, afresh: at the
+ * portal's IP on the handler's stack, RDI = the portal id, all else zero. (A free local
+ * EC last left ring 3 by SYSCALL, so it has no interrupted state to resume.)
+ */
+static ALWAYS_INLINE NORETURN void enter_handler(struct ec *ec, struct pt *pt)
 {
     struct ec *h = pt->ec;
     h->caller = ec;
     ec->callee = h;
-    /* The other registers still hold the handler's own values from its last reply. */
     h->regs.rip = pt->ip;
-    h->regs.rsp = h->sp;
-    h->regs.rdi = pt->id;
-    h->regs.rflags = RFLAGS_USER;
-    switch_to(h);
+    switch_prepare(h);
+    kernel_unlock();
+    ret_user_portal(pt->ip, h->sp, pt->id);
 }
 
 struct pt *event_portal(struct ec *ec, unsigned event)
@@ -182,7 +204,8 @@ void exception_call(struct ec *ec, unsigned vector, uint64_t error, uint64_t add
     event_enter(ec, pt);
 }
 
-NORETURN void sys_call(struct ec *ec, struct regs *r)
+/* Also the fast path's call (inline there): its straight path is the common case. */
+ALWAYS_INLINE NORETURN void sys_call(struct ec *ec, struct regs *r)
 {
     struct pt *pt = (struct pt *)cap_object(ec->pd->caps, r->rdi, KOBJ_PT, VIREO_PT_CALL);
     if (!pt)
@@ -244,4 +267,39 @@ NORETURN void sys_reply(struct ec *ec, struct regs *r)
         caller->regs.rax = VIREO_SUCCESS;
     ec->orphan = false;
     switch_to(caller);
+}
+
+/*
+ * Whether a reply may take the fast path: its caller waits in a plain call (a SYSCALL,
+ * not an exception or a VM exit), it has nothing to delegate and nobody waits for it.
+ */
+static ALWAYS_INLINE bool fast_reply_allowed(const struct ec *ec, const struct ec *caller)
+{
+    return caller && !caller->in_exception && !caller->iret && !ec->orphan && !ec->waiters &&
+           !ec->utcb->head.typed;
+}
+
+/*
+ * The fast paths: entry.asm comes here for call and reply without flags, having saved
+ * only what these need (a replying local EC: nothing). The common call is sys_call's own
+ * straight path; anything else goes on in sys_call or sys_reply, which need no more.
+ */
+NORETURN void ipc_call_fast(struct ec *ec)
+{
+    syscall_enter(ec);
+    sys_call(ec, &ec->regs);
+}
+
+NORETURN void ipc_reply_fast(struct ec *ec)
+{
+    syscall_enter(ec);
+    struct ec *caller = ec->caller;
+    if (!fast_reply_allowed(ec, caller))
+        sys_reply(ec, &ec->regs);
+    transfer(ec, caller);
+    ec->caller = NULL;
+    caller->callee = NULL;
+    switch_prepare(caller);
+    kernel_unlock();
+    ret_user_reply(&caller->regs);
 }

@@ -12,6 +12,8 @@
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 #define NORETURN __attribute__((noreturn))
+/* For the IPC path: GCC does not inline into code that ends in a noreturn call. */
+#define ALWAYS_INLINE inline __attribute__((always_inline))
 #define PACKED __attribute__((packed))
 #define UNUSED __attribute__((unused))
 

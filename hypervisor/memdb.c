@@ -5,7 +5,7 @@
 #include <vireo/status.h>
 #include <vireo/crd.h>
 
-#define RIGHTS_MASK (VIREO_MEM_R | VIREO_MEM_W | VIREO_MEM_X)
+#define RIGHTS_MASK (VIREO_MEM_R | VIREO_MEM_W | VIREO_MEM_X | VIREO_MEM_DEVICE)
 #define MAX_BITS 63u            /* a space's size, 2^bits, must fit in 64 bits */
 
 static uint64_t units(unsigned order) { return 1ull << order; }
@@ -295,9 +295,10 @@ static int deleg_walk(struct deleg *d, enum deleg_phase phase)
         lo = MAX(n->base, d->src_base);
         dst = d->dst_base + (lo - d->src_base);
         order = MIN(n->order, d->order);
-        rights = n->rights & d->rights;
+        rights = n->rights & d->rights & ~VIREO_MEM_DEVICE;
         if (!rights)
             continue;
+        rights |= n->rights & VIREO_MEM_DEVICE;     /* an attribute: kept, never gained */
         if (phase == DELEG_CHECK && range_used(d->dst, dst, order))
             return VIREO_BAD_CAP;
         d->delegated += phase == DELEG_CHECK ? units(order) : 0;
@@ -334,8 +335,8 @@ int memdb_delegate(struct resspace *src, uint64_t src_base, struct resspace *dst
 int memdb_insert_root(struct resspace *s, uint64_t base, uint64_t target, unsigned order,
                       unsigned rights)
 {
-    if (!range_ok(s, base, order) || !IS_ALIGNED(target, units(order)) || !rights ||
-        rights > RIGHTS_MASK)
+    if (!range_ok(s, base, order) || !IS_ALIGNED(target, units(order)) ||
+        !(rights & ~VIREO_MEM_DEVICE) || (rights & ~RIGHTS_MASK))
         return VIREO_BAD_PAR;
     if (range_used(s, base, order))
         return VIREO_BAD_CAP;

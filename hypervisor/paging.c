@@ -75,6 +75,7 @@ void paging_init(uint64_t phys_limit)
 
 uint64_t paging_physmap_limit(void) { return physmap_limit; }
 uint64_t paging_kernel_root(void) { return virt_to_phys(root_page); }
+uint64_t paging_mmio_end(void) { return mmio_next; }
 
 void *paging_map_mmio(uint64_t pa, size_t size)
 {

@@ -11,6 +11,8 @@ void paging_init(uint64_t phys_limit);
 uint64_t paging_physmap_limit(void);
 /* Maps device registers uncached; returns their virtual address. */
 void *paging_map_mmio(uint64_t pa, size_t size);
+/* Device registers are mapped from MMIO_BASE up to this address. */
+uint64_t paging_mmio_end(void);
 /* Identity-maps executable low memory (AP start-up) and removes it again. */
 void paging_map_identity(uint64_t pa, size_t size);
 void paging_unmap_identity(uint64_t pa, size_t size);

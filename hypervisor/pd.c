@@ -121,7 +121,8 @@ static int mem_map(void *ctx, uint64_t base, uint64_t target, unsigned order, un
     /* W^X per mapping: a writable mapping never executes, even with the X right (which
        the holder can still pass on, without W). */
     bool exec = (rights & VIREO_MEM_X) && !(rights & VIREO_MEM_W);
-    uint64_t flags = (rights & VIREO_MEM_W ? PTE_W : 0) | (exec ? 0 : PTE_NX);
+    uint64_t flags = (rights & VIREO_MEM_W ? PTE_W : 0) | (exec ? 0 : PTE_NX) |
+                     (rights & VIREO_MEM_DEVICE ? PTE_PCD | PTE_PWT : 0);   /* PAT entry 3: UC */
     int r = pd_map(ctx, base << PAGE_SHIFT, target << PAGE_SHIFT, PAGE_SIZE << order, flags);
     return r == PTAB_OK ? VIREO_SUCCESS : r == PTAB_NOMEM ? VIREO_NO_MEM : VIREO_BAD_PAR;
 }

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <vireo/crd.h>
 #include "kobj.h"
+#include "lib.h"
 #include "memdb.h"
 #include "paging.h"
 #include "x86.h"
@@ -48,12 +49,13 @@ static inline struct resspace *pd_space(struct pd *pd, unsigned crd_kind)
     return crd_kind == VIREO_CRD_MEM ? &pd->mem : &pd->io;
 }
 void pd_allow_io(struct pd *pd, uint32_t first, uint32_t count, bool allow);
-/* Switches to the PD's address space (NULL: the kernel's own) unless it is current. */
-static inline void pd_activate(struct pd *pd)
+/* Loads CR3 unless it holds `root` already (a reload would flush the TLB). */
+static ALWAYS_INLINE void cr3_switch(uint64_t root)
 {
-    uint64_t root = pd ? pd->root : paging_kernel_root();
     if (read_cr3() != root)
         write_cr3(root);
 }
+/* Switches to the PD's address space. */
+static ALWAYS_INLINE void pd_activate(struct pd *pd) { cr3_switch(pd->root); }
 /* The TSS this CPU uses from now on: in the TSS area, followed by the I/O bitmap. */
 void cpu_move_tss(struct cpu *c);

@@ -6,7 +6,9 @@
 #include "intr.h"
 #include "lapic.h"
 #include "mb2.h"
+#include "memmap.h"
 #include "memory.h"
+#include "paging.h"
 #include "pd.h"
 #include "pmm.h"
 #include "buddy.h"
@@ -28,6 +30,8 @@
 #define ROOT_STACK_PAGES 16
 #define ROOT_PRIO (VIREO_PRIO_MAX / 2)
 #define ROOT_QUANTUM_US 10000
+#define DEVICE_LIMIT (4 * HUGE_PAGE_SIZE)      /* device memory given: below 4 GiB */
+#define WITHHELD_MAX (MB2_MAX_MMAP + 32)        /* RAM entries + the kernel's MMIO pages */
 
 static struct pd *root_pd;
 
@@ -93,6 +97,28 @@ static void grant_free_memory(void)
     }
 }
 
+/* Device memory: every page below 4 GiB with no RAM in it, except the registers the
+   hypervisor drives itself (LAPIC, I/O APICs); read-write and uncached. */
+static void grant_device_memory(const struct mb2_info *mb)
+{
+    static struct mem_range withheld[WITHHELD_MAX], dev[WITHHELD_MAX + 1];
+    unsigned n = 0;
+    for (unsigned i = 0; i < mb->mmap_count; i++)
+        if (mb->mmap[i].type == MB2_MEM_AVAILABLE)
+            withheld[n++] = (struct mem_range){ mb->mmap[i].base,
+                                                mb->mmap[i].base + mb->mmap[i].length };
+    for (uint64_t va = MMIO_BASE; va < paging_mmio_end(); va += PAGE_SIZE, n++) {
+        if (n == WITHHELD_MAX)
+            boot_fail("too many device register pages");
+        uint64_t pa = paging_lookup_in(paging_kernel_root(), va);
+        withheld[n] = (struct mem_range){ pa, pa + PAGE_SIZE };
+    }
+    const struct mb2_mmap_entry below_4g = { 0, DEVICE_LIMIT, MB2_MEM_AVAILABLE };
+    int count = memmap_free_ranges(&below_4g, 1, withheld, n, dev, WITHHELD_MAX + 1);
+    for (int i = 0; i < count; i++)
+        grant_range(dev[i].start, dev[i].end, VIREO_MEM_R | VIREO_MEM_W | VIREO_MEM_DEVICE);
+}
+
 static void fill_hip(const struct mb2_info *mb)
 {
     uint64_t page = page_alloc_zeroed(0);
@@ -111,6 +137,7 @@ static void fill_hip(const struct mb2_info *mb)
         grant_range(m->start, ALIGN_UP(m->end, PAGE_SIZE), VIREO_MEM_R | VIREO_MEM_X);
         hip->module_count++;
     }
+    grant_device_memory(mb);
     grant_free_memory();
     pmm_publish_free_pages(&hip->kernel_free_pages);
 }

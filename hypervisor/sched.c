@@ -14,7 +14,7 @@
 #include "vmx.h"
 #include "x86.h"
 
-static struct spinlock big_lock;
+struct spinlock kernel_big_lock;
 static struct slab_cache sc_cache = SLAB_CACHE(sizeof(struct sc));
 
 static uint64_t flush_pending;          /* CPUs that still owe a TLB flush */
@@ -32,15 +32,13 @@ static void flush_if_asked(void)
 
 /* A CPU waiting for the lock keeps serving TLB flushes, or the holder could wait on it
    for ever (it spins with interrupts off). */
-void kernel_lock(void)
+void kernel_lock_contended(void)
 {
-    while (!spin_trylock(&big_lock)) {
+    while (!spin_trylock(&kernel_big_lock)) {
         flush_if_asked();
         cpu_relax();
     }
 }
-
-void kernel_unlock(void) { spin_unlock(&big_lock); }
 
 void tlb_flush_interrupt(void)
 {

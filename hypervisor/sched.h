@@ -3,6 +3,7 @@
 #pragma once
 #include "kobj.h"
 #include "lib.h"
+#include "spinlock.h"
 
 struct ec;
 
@@ -19,9 +20,18 @@ struct sc {
     bool queued;
 };
 
-/* All kernel entries from ring 3 or idle hold this lock; every exit releases it. */
-void kernel_lock(void);
-void kernel_unlock(void);
+/*
+ * All kernel entries from ring 3 or idle hold this lock; every exit releases it. Inline,
+ * as it is on the IPC path; only a contended lock spins out of line.
+ */
+extern struct spinlock kernel_big_lock;
+void kernel_lock_contended(void);
+static ALWAYS_INLINE void kernel_lock(void)
+{
+    if (!spin_trylock(&kernel_big_lock))
+        kernel_lock_contended();
+}
+static ALWAYS_INLINE void kernel_unlock(void) { spin_unlock(&kernel_big_lock); }
 /* Every CPU drops its non-global TLB entries before this returns. */
 void tlb_shootdown(void);
 void tlb_flush_interrupt(void);

@@ -3,6 +3,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
+#include "lib.h"
 
 struct spinlock {
     uint16_t next;
@@ -16,7 +17,7 @@ static inline void spin_lock(struct spinlock *l)
         __asm__ volatile("pause");
 }
 
-static inline bool spin_trylock(struct spinlock *l)
+static ALWAYS_INLINE bool spin_trylock(struct spinlock *l)
 {
     uint16_t owner = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
     uint16_t expected = owner;
@@ -24,7 +25,7 @@ static inline bool spin_trylock(struct spinlock *l)
                                        __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
-static inline void spin_unlock(struct spinlock *l)
+static ALWAYS_INLINE void spin_unlock(struct spinlock *l)
 {
-    __atomic_store_n(&l->owner, (uint16_t)(l->owner + 1), __ATOMIC_RELEASE);
+    __atomic_fetch_add(&l->owner, 1, __ATOMIC_RELEASE);    /* one instruction */
 }

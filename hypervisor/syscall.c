@@ -294,11 +294,8 @@ static const hypercall_fn hypercalls[HC_MASK + 1] = {
 };
 _Static_assert(VIREO_HC_COUNT <= HC_MASK + 1, "every hypercall has a slot");
 
-NORETURN void syscall_dispatch(struct ec *ec);
 NORETURN void syscall_dispatch(struct ec *ec)
 {
-    kernel_lock();
-    if (ec->dead)
-        ec_end_current();
+    syscall_enter(ec);
     hypercalls[ec->regs.rax & HC_MASK](ec, &ec->regs);
 }

@@ -3,12 +3,24 @@
 #pragma once
 #include <vireo/status.h>
 #include "ec.h"
+#include "sched.h"
 
 /* Returns to the calling EC with `status` in RAX. */
 NORETURN void sys_finish(struct ec *ec, enum vireo_status status);
 /* The IPC hypercalls (ipc.c), in syscall.c's table. */
 NORETURN void sys_call(struct ec *ec, struct regs *r);
 NORETURN void sys_reply(struct ec *ec, struct regs *r);
+/* entry.asm's ways in: all hypercalls, and the fast paths of call and reply (ipc.c). */
+NORETURN void syscall_dispatch(struct ec *ec);
+NORETURN void ipc_call_fast(struct ec *ec);
+NORETURN void ipc_reply_fast(struct ec *ec);
+/* Every hypercall starts here: the kernel lock, and an EC destroyed meanwhile ends. */
+static ALWAYS_INLINE void syscall_enter(struct ec *ec)
+{
+    kernel_lock();
+    if (ec->dead)
+        ec_end_current();
+}
 
 /* Sends the exception to the EC's portal event_base + vector, if it has one; returns
    only if there is none (or it cannot take the call), and then the EC must die. */

@@ -276,6 +276,7 @@ static const uint8_t first[] = { 0, 0, 0, 1, 3, 4, 12, 20, 28, 32, 36, 38, 40, 4
                                  47, 49, 51, 53, 54, 56, 56, 56, 56, 56, 56, 56 };
 _Static_assert(sizeof(first) == 28, "one entry per MTD group, plus the end");
 _Static_assert(sizeof(fields) / sizeof(fields[0]) == 56, "groups as listed in first[]");
+#define FIELD_GROUPS 0x1ffffcull        /* the groups with fields: RSP (bit 2) to EFER_PAT */
 
 static void state_out(struct ec *ec, struct vireo_vcpu_state *s, uint64_t mtd)
 {
@@ -292,18 +293,26 @@ static void state_out(struct ec *ec, struct vireo_vcpu_state *s, uint64_t mtd)
         s->rsi = r->rsi;
         s->rdi = r->rdi;
     }
-    if (mtd & VIREO_MTD_GPR_R8_R15)
-        memcpy(&s->r8, &r->r8, 8 * sizeof(uint64_t));
+    if (mtd & VIREO_MTD_GPR_R8_R15) {   /* struct regs keeps R8-R11 apart from R12-R15 */
+        memcpy(&s->r8, &r->r8, 4 * sizeof(uint64_t));
+        memcpy(&s->r12, &r->r12, 4 * sizeof(uint64_t));
+    }
     if (mtd & VIREO_MTD_CR) {
         s->cr0 = read_cr(VMCS_GUEST_CR0);
         s->cr4 = read_cr(VMCS_GUEST_CR4);
         s->cr2 = ec->cr2;
     }
-    for (uint64_t m = mtd & VIREO_MTD_ALL; m; m &= m - 1) {
+    for (uint64_t m = mtd & FIELD_GROUPS; m; m &= m - 1) {
         unsigned g = (unsigned)__builtin_ctzll(m);
         for (unsigned i = first[g]; i < first[g + 1]; i++) {
+            void *to = (char *)s + fields[i].offset;
             uint64_t v = vmcs_read(fields[i].field);
-            memcpy((char *)s + fields[i].offset, &v, fields[i].size);
+            if (fields[i].size == 8)    /* plain stores: no memcpy call per field */
+                *(uint64_t *)to = v;
+            else if (fields[i].size == 4)
+                *(uint32_t *)to = (uint32_t)v;
+            else
+                *(uint16_t *)to = (uint16_t)v;
         }
     }
 }
@@ -334,18 +343,34 @@ static void controls(const struct vireo_vcpu_state *s)
                                                           PROC2_UNRESTRICTED));
 }
 
+/* Makes ec's VMCS this CPU's current one: another vCPU may have run here since ec's exit,
+   and a reply must not land in that one's VMCS. */
+static void vmcs_current(struct cpu *c, struct ec *ec)
+{
+    if (c->vmcs == ec->vmcs)
+        return;
+    if (!ec->launched && ec->event == VIREO_EVENT_STARTUP)
+        setup_vmcs(ec);
+    else
+        __asm__ volatile("vmptrld %0" :: "m"(ec->vmcs) : "cc", "memory");
+    c->vmcs = ec->vmcs;
+}
+
 void vcpu_state_in(struct ec *ec, const struct vireo_vcpu_state *s)
 {
     uint64_t mtd = s->mtd & VIREO_MTD_ALL;
+    vmcs_current(this_cpu(), ec);
     ipc_state_in(ec, s);                /* the GPR groups */
-    for (uint64_t m = mtd & ~(uint64_t)(VIREO_MTD_CTRL | VIREO_MTD_INJ); m; m &= m - 1) {
+    for (uint64_t m = mtd & FIELD_GROUPS & ~(uint64_t)(VIREO_MTD_CTRL | VIREO_MTD_INJ); m;
+         m &= m - 1) {
         unsigned g = (unsigned)__builtin_ctzll(m);
         for (unsigned i = first[g]; i < first[g + 1]; i++) {
             if (VMCS_FIELD_KIND(fields[i].field) == VMCS_KIND_EXIT_INFO)
                 continue;
-            uint64_t v = 0;
-            memcpy(&v, (const char *)s + fields[i].offset, fields[i].size);
-            vmcs_write(fields[i].field, v);
+            const void *from = (const char *)s + fields[i].offset;
+            vmcs_write(fields[i].field, fields[i].size == 8 ? *(const uint64_t *)from
+                                        : fields[i].size == 4 ? *(const uint32_t *)from
+                                        : *(const uint16_t *)from);
         }
     }
     if (mtd & VIREO_MTD_CR) {
@@ -387,13 +412,7 @@ static void switch_fpu(struct cpu *c, struct ec *ec)
 NORETURN void vcpu_return(struct ec *ec)
 {
     struct cpu *c = this_cpu();
-    if (c->vmcs != ec->vmcs) {
-        if (!ec->launched && ec->event == VIREO_EVENT_STARTUP)
-            setup_vmcs(ec);
-        else
-            __asm__ volatile("vmptrld %0" :: "m"(ec->vmcs) : "cc", "memory");
-        c->vmcs = ec->vmcs;
-    }
+    vmcs_current(c, ec);
     if (ec->event)
         deliver(ec, ec->event);
     if (c->fpu_owner != ec)

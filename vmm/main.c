@@ -69,8 +69,9 @@ void vmm_stop(const char *fmt, ...)
     va_start(ap, fmt);
     vprint(fmt, ap);
     va_end(ap);
-    hc_revoke(crd_obj(SEL_VM, VM_OBJECTS_ORDER, VIREO_OBJ_ALL), VIREO_HC_FLAG_REVOKE_SELF);
+    /* Said first: the revoke takes the vCPU's SC, on which this handler runs. */
     vmm_print("vmm: guest stopped\n");
+    hc_revoke(crd_obj(SEL_VM, VM_OBJECTS_ORDER, VIREO_OBJ_ALL), VIREO_HC_FLAG_REVOKE_SELF);
 }
 
 /* Every exit and event enters here afresh, RDI = the portal id = the exit reason. */

@@ -46,6 +46,10 @@ static inline uint64_t vireo_crd_base(vireo_crd c) { return c >> VIREO_CRD_BASE_
 #define VIREO_MEM_W 0x2
 #define VIREO_MEM_X 0x4
 #define VIREO_MEM_ALL 0x7
+/* Not a right but an attribute the hypervisor sets on device memory (anything that is not
+   RAM): such pages are mapped uncached (PAT UC, SDM Vol. 3A 12.12.3), and the attribute
+   goes with every delegation, whatever rights the delegator asks for. */
+#define VIREO_MEM_DEVICE 0x10
 /* I/O port rights. */
 #define VIREO_IO_ACCESS 0x1
 /* Object rights, by object type (all objects: 0x1f is every right). */

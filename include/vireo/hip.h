@@ -12,6 +12,11 @@
  * The root server starts with RSI = the HIP's address. Memory it holds appears in its
  * address space (and as memory capabilities) at mem_window + physical address; modules
  * are mapped there read-only (and may be passed on executable), free RAM read-write.
+ * Device memory is there too: every page below 4 GiB that holds no RAM by the multiboot2
+ * memory map (the legacy VGA/ROM window 0xa0000-0xfffff, MMIO holes, firmware-reserved
+ * ranges), except the LAPIC and I/O APIC pages the hypervisor drives; read-write, never
+ * executable, uncached, with VIREO_MEM_DEVICE in its rights (lookup shows it). The root
+ * also holds every I/O port.
  */
 struct vireo_hip {
     uint32_t magic;

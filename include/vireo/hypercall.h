@@ -9,6 +9,14 @@
  * extra results in RDI and RSI. Only the low VIREO_HC_NUMBER_BITS of the number count:
  * the kernel masks it and dispatches through a table whose spare slots return
  * VIREO_BAD_HYP.
+ *
+ * Registers, like a SysV function call: every hypercall may clobber RCX, RDX, RSI, RDI,
+ * R8, R9, R10 and R11 (besides RAX, the status) where it does not define a result, and
+ * keeps RBX, RBP, R12-R15 and RSP. A clobbered register never holds a value of another
+ * EC or of the kernel: after a call it is zero or the caller's own. A portal's handler
+ * starts with RIP = the portal's IP, RSP = its stack, RDI = the portal id, RFLAGS = IF,
+ * and every other register zero. call and reply without flags take the kernel's fast
+ * path; the semantics are the same on every path.
  */
 #define VIREO_HC_NUMBER_BITS 4
 #define VIREO_HC_FLAGS_SHIFT 4

@@ -34,7 +34,7 @@ static NORETURN void handler(uint64_t id)
 {
     (void)id;
     ((struct vireo_utcb *)HANDLER_UTCB)->head.untyped = 0;
-    vireo_hypercall(VIREO_HC_REPLY, 0, 0, 0, 0);
+    vireo_hc1(VIREO_HC_REPLY, 0);
     __builtin_unreachable();
 }
 
@@ -103,7 +103,7 @@ NORETURN void main(struct vireo_utcb *utcb)
     uint64_t best = UINT64_MAX, total = 0;
     for (unsigned i = 0; i < WARMUP + ROUNDS && st == VIREO_SUCCESS; i++) {
         uint64_t t0 = rdtsc_fenced();
-        st = vireo_hypercall(VIREO_HC_CALL, SEL_PORTAL, 0, 0, 0).status;
+        st = vireo_hc1(VIREO_HC_CALL, SEL_PORTAL).status;
         uint64_t dt = rdtsc_fenced() - t0;
         if (i >= WARMUP) {
             total += dt;

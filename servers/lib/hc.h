@@ -21,7 +21,7 @@ static inline uint64_t hc_ec_cpu(uint64_t cpu, uint64_t event_base)
 
 static inline uint64_t hc_call_flags(uint64_t pt, uint64_t flags)
 {
-    return vireo_hc6(hc_rax(VIREO_HC_CALL, flags), pt, 0, 0, 0, 0, 0).status;
+    return vireo_hc1(hc_rax(VIREO_HC_CALL, flags), pt).status;
 }
 
 static inline uint64_t hc_call(uint64_t pt)
@@ -32,7 +32,7 @@ static inline uint64_t hc_call(uint64_t pt)
 /* Does not return when it works; the status comes back only if the kernel refused. */
 static inline uint64_t hc_reply(void)
 {
-    return vireo_hc6(hc_rax(VIREO_HC_REPLY, 0), 0, 0, 0, 0, 0, 0).status;
+    return vireo_hc1(hc_rax(VIREO_HC_REPLY, 0), 0).status;
 }
 
 /* crd: object capabilities delegated into the new PD at the same selectors (0: none). */

@@ -13,7 +13,24 @@ struct vireo_hc_result {
     uint64_t status, out1, out2;
 };
 
-/* SYSCALL per include/vireo/hypercall.h; RCX and R11 are clobbered by the instruction. */
+/*
+ * SYSCALL per include/vireo/hypercall.h: a hypercall may clobber RCX, RDX, RSI, RDI, R8-R11
+ * (results come back in RAX, RDI and RSI) and keeps RBX, RBP, R12-R15 and RSP, like a
+ * SysV function call. Each stub names every clobbered register as an output or clobber.
+ */
+
+/* RAX and RDI only: call, reply, and any hypercall that needs no more. */
+static inline struct vireo_hc_result vireo_hc1(uint64_t nr, uint64_t a0)
+{
+    struct vireo_hc_result r;
+    __asm__ volatile("syscall"
+                     : "=a"(r.status), "=D"(r.out1), "=S"(r.out2)
+                     : "a"(nr), "D"(a0)
+                     : "rcx", "rdx", "r8", "r9", "r10", "r11", "memory");
+    return r;
+}
+
+/* RDI RSI RDX R8. */
 static inline struct vireo_hc_result vireo_hypercall(uint64_t nr, uint64_t a0, uint64_t a1,
                                                      uint64_t a2, uint64_t a3)
 {
@@ -26,9 +43,7 @@ static inline struct vireo_hc_result vireo_hypercall(uint64_t nr, uint64_t a0, u
     return r;
 }
 
-/* The same with every argument register: RDI RSI RDX R8 R9 R10. Every argument register
-   is an in/out operand: the ABI promises only RAX, RDI and RSI as results, so the others
-   are treated as clobbered rather than assumed preserved. */
+/* Every argument register: RDI RSI RDX R8 R9 R10. */
 static inline struct vireo_hc_result vireo_hc6(uint64_t nr, uint64_t a0, uint64_t a1,
                                                uint64_t a2, uint64_t a3, uint64_t a4,
                                                uint64_t a5)

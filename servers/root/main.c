@@ -5,7 +5,9 @@
 #include <vireo/hip.h>
 #include <vireo/mtd.h>
 #include <vireo/sel.h>
+#include "console.h"
 #include "elf.h"
+#include "hc.h"
 #include "layout.h"
 #include "vireo.h"
 
@@ -20,8 +22,9 @@
 #define SEL_PAGER VIREO_SEL_FIRST_FREE
 #define SEL_CONSOLE (VIREO_SEL_FIRST_FREE + 1)
 #define SEL_IDLE (VIREO_SEL_FIRST_FREE + 2)    /* a semaphore nobody ups */
+#define SEL_INPUT (VIREO_SEL_FIRST_FREE + 3)   /* the console ups it when input comes */
 #define SEL_SERVER(i, k) (64 + 8 * (i) + (k))   /* k: 0 PD, 1 EC, 2 portal, 3 irq SM,
-                                                   4 its console portal (a VMM) */
+                                                   4 its console portal */
 #define EVENT_BASE(i) (256 + EVENTS * (i))      /* in the root's and the server's space */
 #define PAGER_UTCB 0x20000000ull
 #define HANDLER_UTCB SERVER_UTCB
@@ -30,7 +33,14 @@
 #define IRQ_ARG "irq="
 #define GUEST_ARG "guest="
 #define MEM_ARG "mem="
+#define GUEST_ARGS " -- "               /* on a VMM's line: what follows is its guest's */
 #define MAX_ITEMS 64
+#define VGA_ARG "vga=0x"
+#define VGA_COLOUR 0xb8000ull               /* text buffer and CRT controller ports */
+#define VGA_MONO 0xb0000ull
+#define CRTC_COLOUR 0x3d4
+#define CRTC_MONO 0x3b4
+#define CRTC_ORDER 1                        /* index and data register */
 #define HOTSPOT_SHIFT 12
 #define LINE_MAX 120
 
@@ -43,7 +53,9 @@ struct server {
     uint64_t entry, io_base;
     unsigned io_order;
     int irq;                            /* -1: none */
+    uint64_t vga;                       /* VGA text buffer (physical), 0: none */
     bool io_given, dead;
+    bool console_pt;                    /* has a console portal of its own */
     int guest;                          /* a VMM: the guest's module, else -1 */
     uint64_t ram;                       /* a VMM: the guest's RAM, 2^ram_order pages */
     unsigned ram_order;
@@ -106,17 +118,29 @@ static unsigned give_range(struct vireo_utcb *u, unsigned t, uint64_t base, uint
     return t;
 }
 
-/* What a VMM gets with its first page: its console portal, its own PD, guest RAM and the
-   guest image. */
-static void give_vmm(struct server *s, unsigned i, struct vireo_utcb *u)
+/* What every server gets with its first page: its own PD and first EC, for threads and
+   portals of its own (a VMM builds its VM from them), and a console portal of its own. */
+static void give_self(struct server *s, unsigned i, struct vireo_utcb *u)
 {
     unsigned t = u->head.typed;
     struct vireo_typed_item *item = vireo_utcb_typed(u, t++);
-    item->crd = vireo_crd_make(VIREO_CRD_OBJ, SEL_SERVER(i, 4), 0, VIREO_PT_CALL);
-    item->hotspot = (uint64_t)SERVER_SEL_CONSOLE << HOTSPOT_SHIFT;
-    item = vireo_utcb_typed(u, t++);    /* it builds its VM from objects of its own PD */
     item->crd = vireo_crd_make(VIREO_CRD_OBJ, SEL_SERVER(i, 0), 0, VIREO_OBJ_ALL);
     item->hotspot = (uint64_t)VIREO_SEL_SELF_PD << HOTSPOT_SHIFT;
+    item = vireo_utcb_typed(u, t++);
+    item->crd = vireo_crd_make(VIREO_CRD_OBJ, SEL_SERVER(i, 1), 0, VIREO_OBJ_ALL);
+    item->hotspot = (uint64_t)VIREO_SEL_SELF_EC << HOTSPOT_SHIFT;
+    if (s->console_pt) {
+        item = vireo_utcb_typed(u, t++);
+        item->crd = vireo_crd_make(VIREO_CRD_OBJ, SEL_SERVER(i, 4), 0, VIREO_PT_CALL);
+        item->hotspot = (uint64_t)SERVER_SEL_CONSOLE << HOTSPOT_SHIFT;
+    }
+    u->head.typed = (uint16_t)t;
+}
+
+/* What a VMM gets with its first page: guest RAM and the guest image. */
+static void give_vmm(struct server *s, struct vireo_utcb *u)
+{
+    unsigned t = u->head.typed;
     t = give_range(u, t, s->ram, PAGE << s->ram_order, VMM_GUEST_RAM,
                    VIREO_MEM_R | VIREO_MEM_W | VIREO_MEM_X);
     uint64_t image = hip->mem_window + hip->modules[s->guest].start;
@@ -218,10 +242,21 @@ static NORETURN void pager(uint64_t id)
             t->crd = vireo_crd_make(VIREO_CRD_OBJ, SEL_SERVER(i, 3), 0,
                                     VIREO_SM_UP | VIREO_SM_DOWN);
             t->hotspot = (uint64_t)SERVER_SEL_IRQ << HOTSPOT_SHIFT;
+            t = vireo_utcb_typed(u, ++u->head.typed);
+        }
+        if (s->vga) {                   /* the screen's page and its CRT controller */
+            uint64_t crtc = s->vga == VGA_MONO ? CRTC_MONO : CRTC_COLOUR;
+            t->crd = vireo_crd_make(VIREO_CRD_MEM, (hip->mem_window + s->vga) / PAGE, 0,
+                                    VIREO_MEM_R | VIREO_MEM_W);
+            t->hotspot = SERVER_VGA;
+            t = vireo_utcb_typed(u, ++u->head.typed);
+            t->crd = vireo_crd_make(VIREO_CRD_IO, crtc, CRTC_ORDER, VIREO_IO_ACCESS);
+            t->hotspot = crtc << HOTSPOT_SHIFT;
             u->head.typed++;
         }
+        give_self(s, i, u);
         if (s->guest >= 0)
-            give_vmm(s, i, u);
+            give_vmm(s, u);
         s->io_given = true;
     }
     vireo_hypercall(VIREO_HC_REPLY, 0, 0, 0, 0);
@@ -274,19 +309,33 @@ static uint64_t start_server(unsigned i)
         st = hc(VIREO_HC_CREATE_SM, SEL_SERVER(i, 3), VIREO_SEL_SELF_PD, 0, 0, 0, 0);
     if (!st && s->irq >= 0)
         st = hc(VIREO_HC_ASSIGN_GSI, SEL_SERVER(i, 3), (uint64_t)s->irq, 0, 0, 0, 0);
-    if (!st && s->guest >= 0)           /* the console knows its clients by portal id */
+    s->console_pt = i > 0 && !strcmp(servers[0].name, "console");
+    if (!st && s->console_pt)           /* the console knows its clients by portal id */
         st = hc(VIREO_HC_CREATE_PT, SEL_SERVER(i, 4), VIREO_SEL_SELF_PD, SEL_SERVER(0, 1), 0,
                 servers[0].entry, 0);
-    if (!st && s->guest >= 0)
+    if (!st && s->console_pt)
         st = hc(VIREO_HC_PT_CTRL, SEL_SERVER(i, 4), i, 0, 0, 0, 0);
     return st;
 }
 
-static const char *find_arg(const char *s, const char *key)
+/* Where a module's line has GUEST_ARGS (its own part ends there), or its end. */
+static const char *guest_args(const char *cmd)
 {
-    for (; *s; s++)
-        if (!strncmp(s, key, strlen(key)))
-            return s;
+    size_t k = strlen(GUEST_ARGS);
+    for (; *cmd; cmd++)
+        if (!strncmp(cmd, GUEST_ARGS, k))
+            return cmd;
+    return cmd;
+}
+
+static size_t own_len(const char *cmd) { return (size_t)(guest_args(cmd) - cmd); }
+
+static const char *find_arg(const char *cmd, const char *key)
+{
+    size_t n = own_len(cmd), k = strlen(key);
+    for (size_t i = 0; i + k <= n; i++)
+        if (!strncmp(cmd + i, key, k))
+            return cmd + i;
     return NULL;
 }
 
@@ -296,6 +345,8 @@ static int find_module(const char *name)
     size_t n = 0;
     while (name[n] && name[n] != ' ')
         n++;
+    if (!n)
+        return -1;
     for (unsigned m = 1; m < hip->module_count; m++) {
         const char *c = hip->modules[m].cmdline;
         if (!strncmp(c, name, n) && (c[n] == ' ' || !c[n]))
@@ -328,14 +379,63 @@ static bool parse_vmm(struct server *s, const char *cmd)
     while ((PAGE << s->ram_order) < mib * MIB && s->ram_order < 20)
         s->ram_order++;
     if (s->guest < 0 || (PAGE << s->ram_order) != mib * MIB || mib < 2) {
-        uart_printf("root: '%s': needs guest=MODULE and mem=MIB, a power of two >= 2\n", cmd);
+        say("root: '%s': needs guest=MODULE and mem=MIB, a power of two >= 2\n", cmd);
+        return false;
+    }
+    size_t extra = strlen(guest_args(cmd));   /* with one blank of GUEST_ARGS kept */
+    if (extra && strlen(hip->modules[s->guest].cmdline) + extra - 3 >= VIREO_HIP_CMDLINE) {
+        say("root: '%s': the guest's command line would pass %u bytes\n", cmd,
+            VIREO_HIP_CMDLINE - 1);
         return false;
     }
     if (!(s->ram = ram_chunk(s->ram_order))) {
-        uart_printf("root: '%s': no %lu MiB of RAM for the guest\n", cmd, mib);
+        say("root: '%s': no %lu MiB of RAM for the guest\n", cmd, mib);
         return false;
     }
     return true;
+}
+
+/* Hex digits from p on; *end gets the first other character. */
+static uint64_t parse_hex(const char *p, const char **end)
+{
+    uint64_t v = 0;
+    for (; (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'); p++)
+        v = v * 16 + (unsigned)(*p <= '9' ? *p - '0' : *p - 'a' + 10);
+    *end = p;
+    return v;
+}
+
+/* vga=0xADDR: a text buffer the root holds as device memory, else none (and says why). */
+static uint64_t check_vga(const char *server, uint64_t pa)
+{
+    vireo_crd held = 0;
+    if (pa != VGA_COLOUR && pa != VGA_MONO) {
+        uart_printf("root: %s: vga=0x%lx is no VGA text buffer (0xb8000 or 0xb0000)\n",
+                    server, pa);
+        return 0;
+    }
+    hc_lookup(vireo_crd_make(VIREO_CRD_MEM, (hip->mem_window + pa) / PAGE, 0, 0), &held, NULL);
+    if (vireo_crd_kind(held) != VIREO_CRD_MEM || !(vireo_crd_rights(held) & VIREO_MEM_DEVICE)) {
+        uart_printf("root: %s: no device memory at 0x%lx to give\n", server, pa);
+        return 0;
+    }
+    return pa;
+}
+
+/* A VMM's guest's command line (VIREO_HIP_CMDLINE bytes): the guest module's, then
+   whatever follows GUEST_ARGS on the VMM's line, so VMMs can share one guest module. */
+static void guest_cmdline(char *out, const char *guest, const char *vmm)
+{
+    const char *extra = guest_args(vmm);
+    size_t n = strnlen(guest, VIREO_HIP_CMDLINE - 1);
+    memcpy(out, guest, n);
+    if (*extra) {
+        extra += strlen(GUEST_ARGS) - 1;        /* keeps one blank */
+        size_t k = MIN(strlen(extra), VIREO_HIP_CMDLINE - 1 - n);
+        memcpy(out + n, extra, k);
+        n += k;
+    }
+    out[n] = '\0';
 }
 
 static void parse_module(unsigned m)
@@ -350,16 +450,18 @@ static void parse_module(unsigned m)
     }
     if (is_guest(m) || !parse_vmm(s, cmd))
         return;
-    for (const char *p = cmd; *p; p++) {
+    const char *end = cmd + own_len(cmd);
+    for (const char *p = cmd; p < end; p++) {
         if (strncmp(p, IRQ_ARG, strlen(IRQ_ARG)) == 0)
             for (p += strlen(IRQ_ARG), s->irq = 0; *p >= '0' && *p <= '9'; p++)
                 s->irq = s->irq * 10 + (*p - '0');
         if (strncmp(p, IO_ARG, strlen(IO_ARG)) == 0) {
-            for (p += strlen(IO_ARG); (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'); p++)
-                s->io_base = s->io_base * 16 + (unsigned)(*p <= '9' ? *p - '0' : *p - 'a' + 10);
+            s->io_base = parse_hex(p + strlen(IO_ARG), &p);
             s->io_order = 3;            /* a UART's eight registers */
         }
-        if (!*p)
+        if (strncmp(p, VGA_ARG, strlen(VGA_ARG)) == 0)
+            s->vga = check_vga(s->name, parse_hex(p + strlen(VGA_ARG), &p));
+        if (p >= end)
             break;
     }
     s->module = hip->mem_window + hip->modules[m].start;
@@ -367,7 +469,7 @@ static void parse_module(unsigned m)
     const char *err = elf_load((const void *)s->module, s->size, SERVER_STACK_TOP -
                                SERVER_STACK_SIZE, keep_segment, s, &s->entry);
     if (err) {
-        uart_printf("root: module %u '%s' is not a server: %s\n", m, s->name, err);
+        say("root: module %u '%s' is not a server: %s\n", m, s->name, err);
         return;
     }
     /* One empty call lets the server set itself up (and shows that it runs). */
@@ -379,61 +481,61 @@ static void parse_module(unsigned m)
         struct vmm_boot boot = { PAGE << s->ram_order, hip->modules[s->guest].size,
                                  hip->tsc_khz, EVENT_BASE(server_count) };
         memcpy(u->words, &boot, sizeof(boot));
-        memcpy((char *)u->words + sizeof(boot), hip->modules[s->guest].cmdline,
-               VIREO_HIP_CMDLINE);
-        ((char *)u->words)[sizeof(boot) + VIREO_HIP_CMDLINE - 1] = '\0';
+        guest_cmdline((char *)u->words + sizeof(boot), hip->modules[s->guest].cmdline, cmd);
         u->head.untyped = (uint16_t)((sizeof(boot) + VIREO_HIP_CMDLINE) / 8 + 1);
     }
     if (!st)
         st = vireo_hypercall(VIREO_HC_CALL, SEL_SERVER(server_count, 2), 0, 0, 0).status;
-    uart_printf("root: server %u '%s' %s (status %lu)\n", server_count, s->name,
-                st ? "did not start" : "started", st);
+    say("root: server %u '%s' %s (status %lu)\n", server_count, s->name,
+        st ? "did not start" : "started", st);
     if (!st)
         server_count++;
 }
 
-/* Input through the console server: blocks until some arrives; "" if there is none. */
-static const char *read_input(void)
+/* Takes the console's input (the root has it until a VMM takes it, or the user moves it);
+   false if there is no console or it has no input. */
+static bool attach_input(void)
 {
-    static char line[LINE_MAX];
-    struct vireo_utcb *u = (struct vireo_utcb *)SERVER_UTCB;
-    u->words[0] = CONSOLE_READ;
-    u->head.untyped = 1;
-    u->head.typed = 0;
-    if (vireo_hypercall(VIREO_HC_CALL, SEL_SERVER(0, 2), 0, 0, 0).status || !u->head.untyped)
-        return "";
-    uint64_t n = MIN(u->words[0], (uint64_t)LINE_MAX - 1);
-    memcpy(line, &u->words[1], n);
-    line[n] = '\0';
-    return line;
+    if (!console_up)
+        return false;
+    uint64_t st = console_attach((struct vireo_utcb *)SERVER_UTCB, SEL_SERVER(0, 2), SEL_INPUT,
+                                 "root");
+    if (st)
+        say("root: no input from the console (status %lu); no echo\n", st);
+    return !st;
 }
 
-/* Echoes input line by line: the first interactive use of the console. */
-static NORETURN void echo_input(void)
+/* Typed bytes, assembled into lines and echoed. */
+static void echo_bytes(const char *in, size_t n)
 {
-    unsigned vmms = 0;
-    for (unsigned i = 0; i < server_count; i++)
-        vmms += servers[i].guest >= 0;
-    char line[LINE_MAX];
-    unsigned len = 0;
-    for (;;) {
-        /* A read holds the console's one EC until input comes: not while VMMs print. */
-        const char *in = console_up && !vmms ? read_input() : "";
-        if (!*in)                       /* no console: nothing to wait for */
-            vireo_hypercall(VIREO_HC_SM_CTRL | VIREO_HC_FLAG_SM_DOWN << VIREO_HC_FLAGS_SHIFT,
-                            SEL_IDLE, 0, 0, 0);
-        for (; *in; in++) {
-            if (*in != '\r' && *in != '\n' && len < LINE_MAX - 1) {
-                line[len++] = *in;
-                continue;
-            }
-            if (*in == '\n' || *in == '\r') {
-                line[len] = '\0';
-                if (len)
-                    say("root: you typed '%s'\n", line);
-                len = 0;
-            }
+    static char line[LINE_MAX];
+    static unsigned len;
+    for (size_t i = 0; i < n; i++) {
+        if (in[i] == '\r' || in[i] == '\n') {
+            line[len] = '\0';
+            if (len)
+                say("root: you typed '%s'\n", line);
+            len = 0;
+        } else if (in[i] && len < LINE_MAX - 1) {
+            line[len++] = in[i];
         }
+    }
+}
+
+/* Echoes input line by line: it sleeps on its input semaphore and reads without waiting,
+   so the console serves everyone else meanwhile. */
+static NORETURN void echo_input(bool echo)
+{
+    struct vireo_utcb *u = (struct vireo_utcb *)SERVER_UTCB;
+    char in[LINE_MAX];
+    for (;;) {
+        struct console_input got = { 0, 0, 1 };
+        while (echo && got.left && !console_read(u, SEL_SERVER(0, 2), in, sizeof(in), &got))
+            echo_bytes(in, got.got);
+        if (echo)
+            console_wait(SEL_INPUT, 0);
+        else                            /* no console input: nothing to wait for */
+            hc_sm_down(SEL_IDLE, 0);
     }
 }
 
@@ -453,9 +555,11 @@ NORETURN void main(struct vireo_utcb *utcb, const struct vireo_hip *h)
         st = hc(VIREO_HC_CREATE_SM, SEL_IDLE, VIREO_SEL_SELF_PD, 0, 0, 0, 0);
     if (st)
         uart_printf("root: cannot create the pager: status %lu\n", st);
-    for (unsigned m = 1; m < hip->module_count && server_count < MAX_SERVERS && !st; m++)
+    /* Once the console runs, lines go through it: a VMM started here may print already. */
+    for (unsigned m = 1; m < hip->module_count && server_count < MAX_SERVERS && !st; m++) {
         parse_module(m);
-    console_up = server_count && !strcmp(servers[0].name, "console");
+        console_up = server_count && !strcmp(servers[0].name, "console");
+    }
     uint64_t ram = 0;
     for (unsigned i = 0; i < hip->mem_count; i++)
         ram += hip->mem[i].size;
@@ -468,6 +572,7 @@ NORETURN void main(struct vireo_utcb *utcb, const struct vireo_hip *h)
     struct vireo_hc_result r = vireo_hypercall(SPARE_HYPERCALL, 0, 0, 0, 0);
     say("root: spare hypercall %u returned status %lu (%s)\n", SPARE_HYPERCALL, r.status,
         r.status == VIREO_BAD_HYP ? "BAD_HYP, as it should" : "WRONG");
+    bool echo = attach_input();
     say("root: ready%s\n", console_up ? " (printing through the console server)" : "");
-    echo_input();
+    echo_input(echo);
 }

@@ -315,6 +315,81 @@ static const char *ipc_keeps_registers(void)
     return NULL;
 }
 
+/*
+ * The hypercall ABI across a call (include/vireo/hypercall.h). h_regs records the
+ * registers it starts with in h_regs_seen (RAX RBX RDX RSI RBP R8-R10 R12-R15: all must
+ * be zero), fills every register with HANDLER_FILL and replies. call_regs(rax, pt, out)
+ * calls with every register but RAX and RDI filled with CALLER_FILL and stores what
+ * comes back in out: RDX RSI RDI R8-R10 (clobbered: none may hold the handler's values
+ * or a kernel address), then RBX RBP R12-R15 (kept).
+ */
+#define HANDLER_FILL 0x4848484848484848ull
+#define CALLER_FILL 0x4343434343434343ull
+#define SEEN_REGS 12u
+#define OUT_CLOBBERED 6u
+#define OUT_REGS 12u
+#define KERNEL_HALF 0xffff800000000000ull
+uint64_t h_regs_seen[SEEN_REGS];
+void h_regs(uint64_t id);
+uint64_t call_regs(uint64_t rax, uint64_t pt, uint64_t *out);
+__asm__(".text\n"
+        "h_regs:\n"
+        "    mov %rax, h_regs_seen(%rip)\n    mov %rbx, h_regs_seen+8(%rip)\n"
+        "    mov %rdx, h_regs_seen+16(%rip)\n    mov %rsi, h_regs_seen+24(%rip)\n"
+        "    mov %rbp, h_regs_seen+32(%rip)\n    mov %r8, h_regs_seen+40(%rip)\n"
+        "    mov %r9, h_regs_seen+48(%rip)\n    mov %r10, h_regs_seen+56(%rip)\n"
+        "    mov %r12, h_regs_seen+64(%rip)\n    mov %r13, h_regs_seen+72(%rip)\n"
+        "    mov %r14, h_regs_seen+80(%rip)\n    mov %r15, h_regs_seen+88(%rip)\n"
+        "    movabs $0x4848484848484848, %rbx\n"
+        "    mov %rbx, %rbp\n    mov %rbx, %rdx\n    mov %rbx, %rsi\n    mov %rbx, %rdi\n"
+        "    mov %rbx, %r8\n    mov %rbx, %r9\n    mov %rbx, %r10\n    mov %rbx, %r12\n"
+        "    mov %rbx, %r13\n    mov %rbx, %r14\n    mov %rbx, %r15\n"
+        "    mov $1, %eax\n    syscall\n    ud2\n"           /* VIREO_HC_REPLY */
+        "call_regs:\n"
+        "    push %rbx\n    push %rbp\n    push %r12\n    push %r13\n    push %r14\n"
+        "    push %r15\n    push %rdx\n"
+        "    mov %rdi, %rax\n    mov %rsi, %rdi\n    movabs $0x4343434343434343, %rbx\n"
+        "    mov %rbx, %rbp\n    mov %rbx, %rdx\n    mov %rbx, %rsi\n    mov %rbx, %r8\n"
+        "    mov %rbx, %r9\n    mov %rbx, %r10\n    mov %rbx, %r12\n    mov %rbx, %r13\n"
+        "    mov %rbx, %r14\n    mov %rbx, %r15\n"
+        "    syscall\n"
+        "    push %rax\n    mov 8(%rsp), %rax\n"
+        "    mov %rdx, (%rax)\n    mov %rsi, 8(%rax)\n    mov %rdi, 16(%rax)\n"
+        "    mov %r8, 24(%rax)\n    mov %r9, 32(%rax)\n    mov %r10, 40(%rax)\n"
+        "    mov %rbx, 48(%rax)\n    mov %rbp, 56(%rax)\n    mov %r12, 64(%rax)\n"
+        "    mov %r13, 72(%rax)\n    mov %r14, 80(%rax)\n    mov %r15, 88(%rax)\n"
+        "    pop %rax\n    add $8, %rsp\n"
+        "    pop %r15\n    pop %r14\n    pop %r13\n    pop %r12\n    pop %rbp\n    pop %rbx\n"
+        "    ret\n");
+
+/* Without flags a call takes the fast path; NONBLOCK sends it down the slow one. */
+static const char *ipc_register_hygiene(void)
+{
+    static const char *const seen[SEEN_REGS] = { "rax", "rbx", "rdx", "rsi", "rbp", "r8",
+                                                 "r9", "r10", "r12", "r13", "r14", "r15" };
+    static const char *const back[OUT_REGS] = { "rdx", "rsi", "rdi", "r8", "r9", "r10",
+                                                "rbx", "rbp", "r12", "r13", "r14", "r15" };
+    static const uint64_t flags[] = { 0, VIREO_HC_FLAG_NONBLOCK };
+    struct server s;
+    EXPECT(server_start_at(&s, 0, h_regs), VIREO_SUCCESS);
+    for (unsigned f = 0; f < ARRAY_SIZE(flags); f++) {
+        uint64_t out[OUT_REGS];
+        my_utcb->head.untyped = my_utcb->head.typed = 0;
+        memset(h_regs_seen, 0xff, sizeof(h_regs_seen));
+        EXPECT(call_regs(hc_rax(VIREO_HC_CALL, flags[f]), s.pt, out), VIREO_SUCCESS);
+        for (unsigned i = 0; i < SEEN_REGS; i++)
+            CHECK(!h_regs_seen[i], "flags %lu: the handler started with %s 0x%lx", flags[f],
+                  seen[i], h_regs_seen[i]);
+        for (unsigned i = 0; i < OUT_CLOBBERED; i++)
+            CHECK(out[i] != HANDLER_FILL && out[i] < KERNEL_HALF,
+                  "flags %lu: the call returned %s 0x%lx", flags[f], back[i], out[i]);
+        for (unsigned i = OUT_CLOBBERED; i < OUT_REGS; i++)
+            CHECK(out[i] == CALLER_FILL, "flags %lu: the call changed %s to 0x%lx", flags[f],
+                  back[i], out[i]);
+    }
+    return NULL;
+}
+
 /* A NULL receive window names nothing, whatever its base bits say. */
 static const char *ipc_no_window(void)
 {
@@ -577,6 +652,8 @@ static const struct test ipc_tests[] = {
       r2_ipc_child_pd_dies_running_cpu1 },
     { "IPC0026", "a child PD blocked in its exception call on CPU 1 destroyed",
       r2_ipc_child_pd_dies_blocked_cpu1 },
+    { "IPC0027", "registers across a call: the handler starts with none of ours, we get "
+      "none of its, RBX RBP R12-R15 kept", ipc_register_hygiene },
 };
 
 AREA(ipc_area, ipc_tests);

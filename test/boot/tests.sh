@@ -79,10 +79,59 @@ run_boot_tests() {
         --count "cpu[0-9]+: online" 4 --count "cpu[0-9]+: no VMX" 4
 
     # Console input: COM1's receive interrupt (GSI 4, routed to a semaphore by the root
-    # server) wakes the console server's read; the root echoes what was typed.
+    # server) wakes the console server's input thread, which drains the UART into the
+    # focused client's buffer and ups that client's semaphore; the root reads and echoes.
     boot_test qemu-console-input "${qemu[@]}" --smp 2 --iso "$b/vireo.iso" \
         --input-after "root: ready" --input 'hello vireo\rsecond line\r' \
-        --pass "root: you typed 'second line'" --count "root: you typed 'hello vireo'" 1
+        --pass "root: you typed 'second line'" --count "root: you typed 'hello vireo'" 1 \
+        --count "^console: input goes to 0 'root' \(Ctrl-\] then n or a digit moves it\)$" 1
+    # No read waits in the console any more: a VMM beside the root no longer stops its echo
+    # (under QEMU TCG the VMM has no VM, but it is a console client all the same).
+    boot_test qemu-input-vmm "${qemu[@]}" --smp 2 --iso "$b/vm-pio.iso" \
+        --input-after "root: ready" --input 'beside a vmm\r' \
+        --pass "root: you typed 'beside a vmm'" --count "vmm: cannot build the VM" 1 \
+        --count "console: input goes to 0 'root'" 1
+    # Two clients (reader.iso): the reader takes input first, as a VMM would; Ctrl-] n and
+    # Ctrl-] 1 move the focus, and each line reaches only the client that had it.
+    boot_test qemu-input-focus "${qemu[@]}" --smp 2 --iso "$b/reader.iso" \
+        --input-after "root: ready" --input 'to reader\r\x1dnto root\r' \
+        --input-after "root: you typed 'to root'" --input '\x1d1again\r' \
+        --pass "reader: you typed 'again'" --count "reader: you typed 'to reader'" 1 \
+        --count "you typed" 3 --count "console: input goes to 1 'reader'" 2 \
+        --count "console: input goes to 0 'root'" 1
+    # A client that stops reading: 1,500 bytes typed for it, its buffer keeps 1,024, the
+    # rest is dropped and counted when the focus moves on; printing and the root's echo
+    # carry on.
+    local flood
+    flood=$(printf 'x%.0s' {1..1500})
+    boot_test qemu-input-flood "${qemu[@]}" --smp 2 --iso "$b/reader.iso" \
+        --input-after "root: ready" --input 'hold\r' \
+        --input-after "reader: holding" --input "$flood\\x1d0after the flood\\r" \
+        --pass "root: you typed 'after the flood'" --count "you typed" 1 \
+        --count "^console: 476 byte\(s\) of input for 1 'reader' dropped: its buffer was full$" 1
+
+    # VGA text: the console server clears the screen and writes each whole line there too,
+    # moving the hardware cursor; the harness reads the screen back through QEMU's monitor.
+    # Without a VGA adapter the console says so once and carries on with COM1.
+    boot_test qemu-vga "${qemu[@]}" --smp 2 --iso "$b/vireo.iso" --pass "root: ready" \
+        --count "console: VGA text screen at 0xb8000, 80x25, CRT controller at 0x3d4" 1 \
+        --screen "^console: VGA text screen at 0xb8000, 80x25, CRT controller at 0x3d4$" 1 \
+        --screen "^root: [0-9]+ CPU\(s\), TSC [0-9]+ kHz; [0-9]+ MiB of RAM" 1 \
+        --screen "^root: spare hypercall 15 returned status 3 \(BAD_HYP, as it should\)$" 1 \
+        --screen "^root: ready \(printing through the console server\)$" 1 \
+        --screen "GRUB|Booting|vireo:" 0 --screen "^cursor: after the last line$" 1
+    # Thirty typed lines echoed by the root: the screen scrolls; the last 24 stay on it.
+    boot_test qemu-vga-scroll "${qemu[@]}" --smp 2 --iso "$b/vireo.iso" \
+        --input-after "root: ready" --input 'line 01\rline 02\rline 03\rline 04\rline 05\rline 06\rline 07\rline 08\rline 09\rline 10\rline 11\rline 12\rline 13\rline 14\rline 15\rline 16\rline 17\rline 18\rline 19\rline 20\rline 21\rline 22\rline 23\rline 24\rline 25\rline 26\rline 27\rline 28\rline 29\rline 30\r' \
+        --pass "root: you typed 'line 30'" --screen "^root: you typed 'line [0-9]{2}'$" 24 \
+        --screen "^root: you typed 'line 30'$" 1 --screen "^root: ready" 0 \
+        --screen "^cursor: after the last line$" 1
+    boot_test qemu-bad-vga "${qemu[@]}" --smp 1 --iso "$b/bad-vga.iso" --pass "root: ready" \
+        --count "root: console: vga=0xa0000 is no VGA text buffer" 1 \
+        --count "console: no VGA text screen \(none given" 1
+    boot_test qemu-no-vga "${qemu[@]}" --smp 1 --no-vga --iso "$b/vireo.iso" \
+        --pass "root: ready" --count "console: no VGA text screen \(.*\); COM1 only" 1 \
+        --count "console: VGA text screen" 0
 
     # Bad configurations: one error line, then a clean halt.
     boot_test qemu-bad-cmdline "${qemu[@]}" "${bad[@]}" --smp 1 --iso "$b/bad-cmdline.iso" \
@@ -115,6 +164,15 @@ run_boot_tests() {
     boot_test qemu-server-fault "${qemu[@]}" --smp 2 --iso "$b/server-fault.iso" \
         --pass "root: ready" --count "root: killed fault: exception 13 at rip 0x4" 1 \
         --count "root: server 1 'fault' did not start \(status 2\)" 1
+
+    # VMM lines with bad arguments: each is refused with its reason, and nothing else
+    # changes (no VMX needed: the root refuses them before any VMM runs).
+    boot_test qemu-vmm-bad-lines "${qemu[@]}" --smp 1 --iso "$b/vmm-bad-lines.iso" \
+        --pass "root: ready" --count "root: server [0-9]+ 'vmm' started" 0 \
+        --count "root: 'vmm guest=guest-marker mem=8 -- .*would pass 95 bytes" 1 \
+        --count "root: 'vmm guest=guest-nosuch mem=8': needs guest=MODULE" 1 \
+        --count "root: 'vmm guest=guest-marker mem=3': needs guest=MODULE" 1 \
+        --count "root: server 0 'console' started" 1
 
     # Exception portals: a thread's page fault goes to a handler that maps memory by
     # replying with a delegation; a second fault makes the handler revoke the thread.
@@ -157,6 +215,30 @@ run_boot_tests() {
     boot_test bochs-vm-hostile "${bochs[@]}" --smp 1 --iso "$b/vm-hostile.iso" \
         --pass "^vmm: guest triple fault" --fail "$vm_fail|^SUMMARY" \
         --count "^hostile: progress [1-5]:" 5 --count "^PASS: hostile: " 1
+
+    # Two guests at once: two VMMs share the marker guest's module, each giving it its own
+    # marker and RAM size; each scans all its RAM and 1 MiB above it for the other's marker,
+    # round after round. Both must pass, having scanned the RAM their VMM gave them, and
+    # each must have seen pauses while the other vCPU had the CPU (they take turns on cpu0).
+    local vm_end_fail="$vm_fail|SUMMARY: [0-9]+ tests, [1-9]|vmm: guest exit status [1-9]"
+    boot_test bochs-vm-two-markers "${bochs[@]}" --smp 1 --iso "$b/vm-two-markers.iso" \
+        --pass "^vmm: guest exit status 0" --pass-count 2 --fail "$vm_end_fail" \
+        --count "^SUMMARY: 6 tests, 0 unexpected failures" 2 --count "^PASS: marker: " 10 \
+        --count "^marker: mine a11ce, other b0b, 64 rounds over 0x900000 bytes" 1 \
+        --count "^marker: mine b0b, other a11ce, 64 rounds over 0x1100000 bytes" 1 \
+        --count "^marker: [1-9][0-9]* pauses" 2
+    # The control: one marker guest alone sees no pauses.
+    boot_test bochs-vm-marker "${bochs[@]}" --smp 1 --iso "$b/vm-marker.iso" \
+        --pass "^vmm: guest exit status 0" --fail "$vm_end_fail" \
+        --count "^SUMMARY: 6 tests, 0 unexpected failures" 1 --count "^marker: 0 pauses" 1
+    # A hostile guest beside a good one: the hostile one's triple fault stops it alone;
+    # the good one (sharing the CPU with it, and running on after it) ends with no failure.
+    boot_test bochs-vm-hostile-pair "${bochs[@]}" --smp 1 --iso "$b/vm-hostile-pair.iso" \
+        --pass "^vmm: guest (exit status 0|triple fault)" --pass-count 2 \
+        --fail "$vm_end_fail" --count "^vmm: guest triple fault" 1 \
+        --count "^hostile: progress [1-5]:" 5 --count "^vmm: guest exit status 0" 1 \
+        --count "^SUMMARY: 6 tests, 0 unexpected failures" 1 \
+        --count "^marker: [1-9][0-9]* pauses" 1
 
     # The test guests (test/guests, docs/guests.md), natively under QEMU TCG: each check
     # must hold on a real-enough PC before it is asked of Vireo's VMM.

@@ -21,6 +21,7 @@
 #define X VIREO_MEM_X
 #define RW (VIREO_MEM_R | VIREO_MEM_W)
 #define RWX VIREO_MEM_ALL
+#define DEV VIREO_MEM_DEVICE
 #define CHAIN_DEPTH 100000u
 #define SMALL_STACK (256u << 10)  /* far below what recursing per chain level needs */
 #define STORM_OPS 40000u
@@ -67,7 +68,7 @@ static int fake_map(void *ctx, uint64_t base, uint64_t target, unsigned order, u
     if (map_fail_in && --map_fail_in == 0)
         return VIREO_NO_MEM;
     assert_true(base % n == 0 && target % n == 0 && base + n <= f->pages);
-    assert_true(rights != 0 && rights <= RWX);
+    assert_true(rights != 0 && !(rights & ~(RWX | DEV)));
     for (uint64_t i = 0; i < n; i++) {
         assert_int_equal(f->rights[base + i], 0);      /* never mapped twice */
         f->target[base + i] = target + i;
@@ -193,7 +194,7 @@ static void walk_treap(struct walk_state *w, const struct memdb_node *n)
     assert_true(n->order <= w->s->bits && n->base >> w->s->bits == 0);
     assert_true(n->base % (1ull << n->order) == 0 && n->target % (1ull << n->order) == 0);
     assert_true(n->base >= w->next_free);
-    assert_true(n->rights && n->rights <= RWX);
+    assert_true((n->rights & RWX) && !(n->rights & ~(RWX | DEV)));
     for (uint64_t p = w->next_free; p < n->base && p < w->f->pages; p++)
         assert_int_equal(w->f->rights[p], 0);
     for (uint64_t i = 0; i < (1ull << n->order); i++) {
@@ -354,6 +355,8 @@ static void mdb0003_root_bad_par(void **state)
     assert_int_equal(memdb_insert_root(&sp[0], ~0ull, 0, 0, RW), VIREO_BAD_PAR);
     assert_int_equal(memdb_insert_root(&sp[0], 0x0, 0x0, 0, 0), VIREO_BAD_PAR);
     assert_int_equal(memdb_insert_root(&sp[0], 0x0, 0x0, 0, 8), VIREO_BAD_PAR);
+    assert_int_equal(memdb_insert_root(&sp[0], 0x0, 0x0, 0, DEV), VIREO_BAD_PAR);
+    assert_int_equal(memdb_insert_root(&sp[0], 0x0, 0x0, 0, R | 0x20), VIREO_BAD_PAR);
     assert_int_equal(memdb_insert_root(&sp[0], 0x0, 0x0, 12, RWX), VIREO_SUCCESS);
     assert_int_equal(check_all(), 1);
     spaces_fini();
@@ -1134,6 +1137,37 @@ static void mdb0020_storm(void **state)
     spaces_fini();
 }
 
+/* Device memory keeps its attribute through every delegation; RAM never gains it. */
+static void mdb0021_device_attribute(void **state)
+{
+    (void)state;
+    unsigned pages = 7;
+    spaces_init(4, 12);
+    assert_int_equal(memdb_insert_root(&sp[0], 0, 0xb8, 3, RW | DEV), VIREO_SUCCESS);
+    assert_int_equal(memdb_insert_root(&sp[0], 0x10, 0x10, 3, RW), VIREO_SUCCESS);
+    expect_range(0, 0, 8, 0xb8, RW | DEV);
+    /* Asked without the attribute, the child still has it. */
+    assert_int_equal(memdb_delegate(&sp[0], 0, &sp[1], 0, 3, R, NULL), VIREO_SUCCESS);
+    expect_range(1, 0, 8, 0xb8, R | DEV);
+    assert_int_equal(memdb_delegate(&sp[1], 0, &sp[2], 0x20, 2, RW, NULL), VIREO_SUCCESS);
+    expect_range(2, 0x20, 4, 0xb8, R | DEV);
+    /* Asking for the attribute alone gives nothing, and RAM never gains it. */
+    assert_int_equal(memdb_delegate(&sp[0], 0, &sp[3], 0, 3, DEV, &pages), VIREO_SUCCESS);
+    assert_int_equal(pages, 0);
+    expect_range(3, 0, 8, 0, 0);
+    assert_int_equal(memdb_delegate(&sp[0], 0x10, &sp[3], 0x10, 3, RWX | DEV, NULL),
+                     VIREO_SUCCESS);
+    expect_range(3, 0x10, 8, 0x10, RW);
+    /* A partial revoke splits a device node; the pieces keep the attribute. */
+    assert_int_equal(memdb_revoke(&sp[0], 2, 1, true), VIREO_SUCCESS);
+    expect_range(0, 0, 2, 0xb8, RW | DEV);
+    expect_range(0, 4, 4, 0xbc, RW | DEV);
+    expect_range(1, 2, 2, 0, 0);
+    expect_range(2, 0x22, 2, 0, 0);
+    assert_int_equal(check_all(), 7);
+    spaces_fini();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1157,6 +1191,7 @@ int main(void)
         cmocka_unit_test(mdb0018_alloc_failure_unchanged),
         cmocka_unit_test(mdb0019_destroy_frees_all),
         cmocka_unit_test(mdb0020_storm),
+        cmocka_unit_test(mdb0021_device_attribute),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
