@@ -6,6 +6,8 @@
 #define CR0_PG (1ull << 31)
 #define CR4_PAE (1ull << 5)
 #define EFER_LMA (1ull << 10)
+#define EFER_NXE (1ull << 11)
+#define XD_BIT (1ull << 63)
 #define AR_L (1u << 13)
 #define AR_DB (1u << 14)
 #define QUAL_FETCH (1u << 2)
@@ -43,6 +45,8 @@ static void set_mode(struct emul *e, unsigned maxphyaddr)
     e->code_size = e->mode64 || (!e->v86 && (s->cs.ar & AR_DB)) ? 4 : 2;
     e->cpl = (uint8_t)(!e->pe ? 0 : e->v86 ? 3 : (s->ss.ar >> 5) & 3);
     e->phys_mask = ((1ull << bits) - 1) & ~0xfffull;
+    e->no_exec = s->efer & EFER_NXE ? XD_BIT : 0;
+    e->reserved = (((1ull << 52) - 1) & ~e->phys_mask & ~0xfffull) | (e->no_exec ^ XD_BIT);
 }
 
 /* Exits that no emulation can finish: code in MMIO, guest page tables in MMIO. */

@@ -74,7 +74,9 @@ struct emul {
     struct emul_out *out;
     bool pe, v86, paging, pae, lma, mode64, use_hint;
     uint8_t cpl, code_size;     /* CPL; default operand (and address) size, bytes */
-    uint64_t phys_mask;         /* bits a guest-physical address may have */
+    uint64_t phys_mask;         /* bits 12 to MAXPHYADDR - 1: a page's address */
+    uint64_t reserved;          /* bits of any 64-bit paging entry that must be 0 */
+    uint64_t no_exec;           /* XD (bit 63) with EFER.NXE, else 0 */
     unsigned fetched;           /* bytes of out->insn read so far */
 };
 

@@ -27,12 +27,12 @@
 
 enum walk_result { WALK_OK, WALK_NOT_PRESENT, WALK_RESERVED, WALK_NOT_RAM };
 
-/* A page walk: the entries it used (to set A/D), the rights they give together. */
+/* A page walk: the entries it used (to set A/D); the rights are the AND of their R/W and
+   U/S bits and the OR of their XD bits. */
 struct walk {
     uint64_t entry_gpa[5], entry[5];
-    unsigned n, entry_size;
-    bool user, writable, no_exec, pae_pdpte;    /* pae_pdpte: entry[0] has no A bit */
-    uint64_t gpa;
+    unsigned n, entry_size, first_a;    /* first_a: a PAE PDPTE has no A bit */
+    uint64_t and_bits, or_bits, gpa;
 };
 
 static bool canonical(const struct emul *e, uint64_t lin)
@@ -84,6 +84,8 @@ static enum walk_result read_entry(struct emul *e, struct walk *w, uint64_t gpa,
         return WALK_NOT_RAM;
     }
     w->entry[w->n++] = *v;
+    if (!(*v & PTE_P))
+        return WALK_NOT_PRESENT;
     return WALK_OK;
 }
 
@@ -95,10 +97,7 @@ static enum walk_result walk32(struct emul *e, uint64_t lin, struct walk *w)
     enum walk_result r = read_entry(e, w, (e->s->cr3 & 0xfffff000u) + (lin >> 22) * 4, &pde);
     if (r != WALK_OK)
         return r;
-    if (!(pde & PTE_P))
-        return WALK_NOT_PRESENT;
-    w->user = pde & PTE_US;
-    w->writable = pde & PTE_RW;
+    w->and_bits = pde;
     if ((pde & PTE_PS) && (e->s->cr4 & CR4_PSE)) {
         uint64_t high = ((pde >> 13) & 0xff) << 32;     /* physical bits 32-39 */
         if ((pde & (1u << 21)) || (high & ~e->phys_mask))
@@ -107,29 +106,17 @@ static enum walk_result walk32(struct emul *e, uint64_t lin, struct walk *w)
         return WALK_OK;
     }
     r = read_entry(e, w, (pde & 0xfffff000u) + ((lin >> 12) & 0x3ff) * 4, &pte);
-    if (r != WALK_OK)
-        return r;
-    if (!(pte & PTE_P))
-        return WALK_NOT_PRESENT;
-    w->user = w->user && (pte & PTE_US);
-    w->writable = w->writable && (pte & PTE_RW);
+    w->and_bits &= pte;
     w->gpa = (pte & 0xfffff000u) | (lin & 0xfff);
-    return WALK_OK;
+    return r;
 }
 
-/* Reserved bits of a 64-bit entry at `level` (1: PTE .. 5: PML5E), leaf or not (4.4, 4.5). */
+/* Reserved bits of a 64-bit entry at `level` (1: PTE .. 5: PML5E), leaf or not (4.4, 4.5);
+   e->reserved has the address bits past MAXPHYADDR, and XD without EFER.NXE. */
 static uint64_t reserved64(const struct emul *e, unsigned level, bool leaf)
 {
-    uint64_t r = ((1ull << 52) - 1) & ~e->phys_mask & ~0xfffull;
-    if (!(e->s->efer & EFER_NXE))
-        r |= PTE_XD;
-    if (level >= 4)
-        r |= PTE_PS;
-    if (leaf && level == 3)
-        r |= 0x3fffe000ull;             /* 1 GiB page: bits 13-29 */
-    if (leaf && level == 2)
-        r |= 0x1fe000ull;               /* 2 MiB page: bits 13-20 */
-    return r;
+    static const uint64_t by_level[6] = { 0, 0, 0x1fe000ull, 0x3fffe000ull, PTE_PS, PTE_PS };
+    return e->reserved | (leaf || level >= 4 ? by_level[level] : 0);
 }
 
 /* PAE (3 levels, the first the four PDPTEs), 4-level and 5-level paging (4.4, 4.5). */
@@ -137,34 +124,28 @@ static enum walk_result walk64(struct emul *e, uint64_t lin, struct walk *w)
 {
     unsigned levels = !e->lma ? 3 : e->s->cr4 & CR4_LA57 ? 5 : 4;
     uint64_t table = e->s->cr3 & e->phys_mask, entry;
+    enum walk_result r;
     w->entry_size = 8;
-    w->user = w->writable = true;
     if (levels == 3) {
-        enum walk_result r = read_entry(e, w, (e->s->cr3 & 0xffffffe0u) + ((lin >> 30) & 3) * 8,
-                                        &entry);
+        r = read_entry(e, w, (e->s->cr3 & 0xffffffe0u) + ((lin >> 30) & 3) * 8, &entry);
         if (r != WALK_OK)
             return r;
-        if (!(entry & PTE_P))
-            return WALK_NOT_PRESENT;
-        if (entry & (PDPTE_PAE_RSVD | reserved64(e, 1, false)))
+        if (entry & (PDPTE_PAE_RSVD | e->reserved))
             return WALK_RESERVED;
-        w->pae_pdpte = true;
+        w->first_a = 1;
         table = entry & e->phys_mask;
         levels = 2;
     }
-    for (unsigned level = levels; level >= 1; level--) {
+    for (unsigned level = levels;; level--) {
         unsigned shift = 12 + 9 * (level - 1);
-        enum walk_result r = read_entry(e, w, table + ((lin >> shift) & 0x1ff) * 8, &entry);
+        r = read_entry(e, w, table + ((lin >> shift) & 0x1ff) * 8, &entry);
         if (r != WALK_OK)
             return r;
-        if (!(entry & PTE_P))
-            return WALK_NOT_PRESENT;
         bool leaf = level == 1 || (level <= 3 && (entry & PTE_PS));
         if (entry & reserved64(e, level, leaf))
             return WALK_RESERVED;
-        w->user = w->user && (entry & PTE_US);
-        w->writable = w->writable && (entry & PTE_RW);
-        w->no_exec = w->no_exec || ((entry & PTE_XD) && (e->s->efer & EFER_NXE));
+        w->and_bits &= entry;
+        w->or_bits |= entry;
         if (leaf) {
             uint64_t size = 1ull << shift;
             w->gpa = (entry & e->phys_mask & ~(size - 1)) | (lin & (size - 1));
@@ -172,7 +153,6 @@ static enum walk_result walk64(struct emul *e, uint64_t lin, struct walk *w)
         }
         table = entry & e->phys_mask;
     }
-    return WALK_OK;                     /* not reached: level 1 is a leaf */
 }
 
 /* SDM Vol. 3A 4.6: may this access use the translation? */
@@ -180,24 +160,25 @@ static bool allowed(const struct emul *e, const struct walk *w, uint32_t acc)
 {
     const struct vireo_vcpu_state *s = e->s;
     bool write = acc & EMUL_PF_W, fetch = acc & EMUL_PF_I;
+    bool user = w->and_bits & PTE_US, writable = w->and_bits & PTE_RW;
     if (acc & EMUL_PF_U) {
-        if (!w->user || (write && !w->writable))
+        if (!user || (write && !writable))
             return false;
     } else {
-        if (write && !w->writable && (s->cr0 & CR0_WP))
+        if (write && !writable && (s->cr0 & CR0_WP))
             return false;
-        if (w->user && fetch && (s->cr4 & CR4_SMEP))
+        if (user && fetch && (s->cr4 & CR4_SMEP))
             return false;
-        if (w->user && !fetch && (s->cr4 & CR4_SMAP) && !(s->rflags & FL_AC))
+        if (user && !fetch && (s->cr4 & CR4_SMAP) && !(s->rflags & FL_AC))
             return false;
     }
-    return !(fetch && w->no_exec);
+    return !(fetch && (w->or_bits & e->no_exec));
 }
 
 /* SDM Vol. 3A 4.8: accessed flags on every entry used, dirty on the page written. */
 static bool set_accessed(struct emul *e, struct walk *w, bool write)
 {
-    for (unsigned k = w->pae_pdpte ? 1 : 0; k < w->n; k++) {
+    for (unsigned k = w->first_a; k < w->n; k++) {
         uint64_t v = w->entry[k] | PTE_A | (write && k == w->n - 1 ? PTE_D : 0);
         if (v != w->entry[k] && !e->m->ram_write(e->m->ctx, w->entry_gpa[k], &v, w->entry_size))
             return emul_unsupported(e, "guest page table entry outside RAM", w->entry_gpa[k]);
@@ -222,7 +203,10 @@ static bool translate(struct emul *e, uint64_t lin, uint32_t acc, uint64_t *gpa)
         *gpa = lin;
         return true;
     }
-    struct walk w = { .n = 0 };
+    struct walk w;
+    w.n = w.first_a = 0;
+    w.and_bits = ~0ull;
+    w.or_bits = 0;
     enum walk_result r = e->pae ? walk64(e, lin, &w) : walk32(e, lin, &w);
     if (r == WALK_NOT_RAM)
         return emul_unsupported(e, "guest page table entry outside RAM", e->out->detail);
