@@ -44,6 +44,8 @@ static void set_mode(struct emul *e, unsigned maxphyaddr)
     e->mode64 = e->lma && (s->cs.ar & AR_L);
     e->code_size = e->mode64 || (!e->v86 && (s->cs.ar & AR_DB)) ? 4 : 2;
     e->cpl = (uint8_t)(!e->pe ? 0 : e->v86 ? 3 : (s->ss.ar >> 5) & 3);
+    if (!e->paging)
+        return;                         /* the rest is for page walks */
     e->phys_mask = ((1ull << bits) - 1) & ~0xfffull;
     e->no_exec = s->efer & EFER_NXE ? XD_BIT : 0;
     e->reserved = (((1ull << 52) - 1) & ~e->phys_mask & ~0xfffull) | (e->no_exec ^ XD_BIT);
