@@ -72,10 +72,10 @@ static void transfer_message(struct ec *from, struct ec *to)
 static ALWAYS_INLINE void transfer(struct ec *from, struct ec *to)
 {
     const struct vireo_utcb_head *s = &from->utcb->head;
-    if (s->typed || (s->untyped && !to->in_exception))
-        transfer_message(from, to);
-    else if (!to->in_exception)         /* the common empty message */
-        to->utcb->head.untyped = to->utcb->head.typed = 0;
+    if (!s->untyped && !s->typed && !to->in_exception)
+        to->utcb->head.untyped = to->utcb->head.typed = 0;  /* the common empty message */
+    else if (s->typed || !to->in_exception)
+        transfer_message(from, to);     /* (an exception's reply only delegates) */
 }
 
 /* Makes `ec` current: only the way back to its guest or ring 3 is left. */

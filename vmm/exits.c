@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Vireo VMM: the exit handlers, one per exit reason, dispatched through a table. */
+#include "emul/emul.h"
 #include "vmm.h"
 
 #define GPRS (VIREO_MTD_GPR_ACDB | VIREO_MTD_GPR_BSD | VIREO_MTD_GPR_R8_R15 | VIREO_MTD_RSP)
@@ -28,8 +29,6 @@
 #define CR_QUAL_MOV_FROM 1
 #define CR_QUAL_CLTS 2
 #define CR_QUAL_LMSW 3
-#define CS_AR_DB (1u << 14)                     /* 32-bit code segment */
-#define UNUSABLE (1u << 16)
 
 static uint64_t *gpr(struct vireo_vcpu_state *s, unsigned reg)
 {
@@ -172,34 +171,6 @@ static void io(struct vireo_vcpu_state *s)
     s->mtd = VIREO_MTD_GPR_ACDB | VIREO_MTD_GPR_BSD | VIREO_MTD_RIP_LEN;
 }
 
-/* EPT violation: a device's MMIO, or nothing there (reads all-ones, writes vanish). */
-static void mmio(struct vireo_vcpu_state *s)
-{
-    uint64_t gpa = s->qual[1], code_gpa = s->cs.base + s->rip;
-    bool op32 = s->cs.ar & CS_AR_DB;
-    uint8_t *code = guest_ram(code_gpa, 1);
-    struct mmio_insn insn;
-    unsigned avail = code ? (unsigned)MIN(15ull, vmm_boot.ram_size - code_gpa) : 0;
-    if (!code || !mmio_decode(code, avail, op32, &insn)) {
-        vmm_stop("vmm: MMIO at 0x%lx by an instruction the VMM does not decode, rip 0x%lx\n",
-                 gpa, s->rip);
-        return;
-    }
-    uint32_t mask = insn.bytes == 4 ? 0xffffffffu : (1u << (8 * insn.bytes)) - 1;
-    uint64_t *reg = gpr(s, insn.reg);
-    if (insn.write) {
-        uint32_t v = insn.imm ? insn.value : (uint32_t)*reg;
-        if (insn.bytes == 1 && !insn.imm && insn.reg >= 4 && insn.reg < 8 && !insn.zext)
-            v = (uint32_t)(*gpr(s, insn.reg - 4) >> 8);    /* AH CH DH BH */
-        platform_mmio_write(gpa, insn.bytes, v & mask);
-    } else {
-        uint32_t v = platform_mmio_read(gpa, insn.bytes) & mask;
-        *reg = insn.zext || insn.bytes == 4 ? v : (*reg & ~(uint64_t)mask) | v;
-    }
-    s->rip += insn.len;
-    s->mtd = GPRS | VIREO_MTD_RIP_LEN;
-}
-
 /* The MSRs of vmm/msr.c; anything else is #GP, as on hardware. */
 static void exit_rdmsr(struct vireo_vcpu_state *s)
 {
@@ -322,7 +293,7 @@ const struct exit_handler exit_handlers[VIREO_EVENT_COUNT] = {
     ON(EXIT_VMXON, vmx_insn, 0), ON(EXIT_INVEPT, vmx_insn, 0), ON(EXIT_INVVPID, vmx_insn, 0),
     ON(EXIT_VMFUNC, vmx_insn, 0),
     ON(EXIT_INVALID_GUEST_STATE, bad_state, VIREO_MTD_RIP_LEN),
-    ON(EXIT_EPT_VIOLATION, mmio, GPRS | VIREO_MTD_RIP_LEN | VIREO_MTD_QUAL | VIREO_MTD_CS_SS),
+    ON(EXIT_EPT_VIOLATION, exit_mmio, EMUL_MTD_IN | VIREO_MTD_QUAL),
     ON(EVENT_STARTUP, startup, 0),
     ON(EVENT_RECALL, recall, 0),
 };

@@ -40,16 +40,25 @@ uint8_t *guest_ram(uint64_t gpa, uint64_t len)
     return GUEST_RAM + gpa;
 }
 
-/* Calls the console with the text; the caller's UTCB message is overwritten. */
+/* Calls the console with the text. The message words it takes are put back after, so that
+   a device model may print in the middle of an exit whose state lies in the same UTCB. */
 static void print_text(const char *text, size_t n)
 {
     struct vireo_utcb *u = (struct vireo_utcb *)utcb_now;
+    struct vireo_utcb_head head = u->head;
+    uint64_t saved[1 + LINE / 8 + 1];
     n = MIN(n, (size_t)LINE);
+    unsigned words = (unsigned)(1 + (n + 7) / 8);
+    for (unsigned i = 0; i < words; i++)
+        saved[i] = u->words[i];
     u->words[0] = n;
     memcpy(&u->words[1], text, n);
-    u->head.untyped = (uint16_t)(1 + (n + 7) / 8);
+    u->head.untyped = (uint16_t)words;
     u->head.typed = 0;
-    hc_call(SERVER_SEL_CONSOLE);
+    hc_call(SERVER_SEL_CONSOLE);        /* its reply carries no words */
+    for (unsigned i = 0; i < words; i++)
+        u->words[i] = saved[i];
+    u->head = head;
 }
 
 static void vprint(const char *fmt, va_list ap)

@@ -91,11 +91,5 @@ NORETURN void intr_timer_thread(void);
 #define VMM_SEL_TIMER_WAKE (VIREO_SEL_FIRST_FREE + 10)  /* a new deadline for the thread */
 #define VMM_SEL_VCPU (VIREO_SEL_FIRST_FREE + 1)
 
-/* MMIO instruction decoding (vmm/decode.c). */
-struct mmio_insn {
-    unsigned len, bytes;        /* instruction length, access size */
-    bool write, imm, zext;      /* a store; its value an immediate; a zero-extending load */
-    unsigned reg;               /* register operand (x86 encoding order) */
-    uint32_t value;             /* the immediate */
-};
-bool mmio_decode(const uint8_t *code, unsigned avail, bool op32, struct mmio_insn *insn);
+/* EPT violations (vmm/mmio.c): MMIO through the instruction emulator (vmm/emul/). */
+void exit_mmio(struct vireo_vcpu_state *s);
