@@ -116,11 +116,11 @@ void cpu_set_tss(struct cpu *c, uint64_t base, uint32_t limit)
 
 void syscall_entry(void);
 
-void cpu_init_syscall(void)
+void cpu_load_syscall(void)
 {
     wrmsr(MSR_STAR, (uint64_t)(SEL_UCODE32 | 3) << STAR_SYSRET_SHIFT |
                     (uint64_t)SEL_KCODE << STAR_SYSCALL_SHIFT);
     wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
     wrmsr(MSR_FMASK, FMASK_BITS);
-    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+    wrmsr(MSR_KERNEL_GS_BASE, 0);       /* ring 3's GS base, which SWAPGS swaps in */
 }

@@ -76,6 +76,6 @@ static ALWAYS_INLINE struct cpu *this_cpu(void)
 void cpu_load_tables(struct cpu *c);
 /* Points the TSS descriptor at `base` (size `limit` + 1) and reloads TR. */
 void cpu_set_tss(struct cpu *c, uint64_t base, uint32_t limit);
-/* SYSCALL/SYSRET MSRs (SDM Vol. 3A 5.8.8). */
-void cpu_init_syscall(void);
+/* The host's SYSCALL/SYSRET MSRs (SDM Vol. 3A 5.8.8), also after each VM exit (vcpu.c). */
+void cpu_load_syscall(void);
 void idt_init(void);

@@ -152,7 +152,8 @@ NORETURN void resume(struct ec *ec)
     pd_activate(ec->pd);
     arm_timer(c);
     ec->regs.rflags = (ec->regs.rflags & RFLAGS_USER_MASK) | RFLAGS_USER;
-    ec_check_return(ec);
+    if (!ec->vmcs)                      /* a vCPU's RIP is its guest's, not a user one */
+        ec_check_return(ec);
     kobj_reap_any();
     ec_return(ec);
 }

@@ -34,7 +34,8 @@ static void *tramp_field(const char *field)
 void cpu_bringup(struct cpu *c)
 {
     cpu_move_tss(c);
-    cpu_init_syscall();
+    cpu_load_syscall();
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
     lapic_init_cpu();
     const char *timer = lapic_timer_selftest(TIMER_SELFTEST_US) ? "ok" : "NO INTERRUPT";
     kprintf("cpu%u: online (apic %u), timer %s\n", c->id, c->apic_id, timer);

@@ -278,10 +278,22 @@ _Static_assert(sizeof(first) == 28, "one entry per MTD group, plus the end");
 _Static_assert(sizeof(fields) / sizeof(fields[0]) == 56, "groups as listed in first[]");
 #define FIELD_GROUPS 0x1ffffcull        /* the groups with fields: RSP (bit 2) to EFER_PAT */
 
+/* SYSCALL state the VMCS does not switch (SDM Vol. 3C 27.3, 28.5: only the GS base); the
+   guest's are loaded before each entry, the host's after each exit, before ring 3 could
+   SYSCALL into a guest's LSTAR. KERNEL_GS_BASE is read back: SWAPGS changes it. */
+static const uint32_t syscall_msrs[] = { MSR_STAR, MSR_LSTAR, MSR_FMASK, MSR_KERNEL_GS_BASE };
+_Static_assert(offsetof(struct vireo_vcpu_state, kernel_gs_base) ==
+               offsetof(struct vireo_vcpu_state, star) + 24, "the UTCB's order, side by side");
+
+/* Sign-extended from bit 47: canonical with 4- and 5-level paging alike. */
+static uint64_t canonical(uint64_t va) { return (uint64_t)((int64_t)(va << 16) >> 16); }
+
 static void state_out(struct ec *ec, struct vireo_vcpu_state *s, uint64_t mtd)
 {
     const struct regs *r = &ec->regs;
     s->mtd = mtd;
+    if (mtd & VIREO_MTD_SYSCALL)
+        memcpy(&s->star, ec->syscall_msr, sizeof(ec->syscall_msr));
     if (mtd & VIREO_MTD_GPR_ACDB) {
         s->rax = r->rax;
         s->rcx = r->rcx;
@@ -386,6 +398,12 @@ void vcpu_state_in(struct ec *ec, const struct vireo_vcpu_state *s)
         controls(s);
     if (mtd & VIREO_MTD_INJ)
         inject(s);
+    if (mtd & VIREO_MTD_SYSCALL) {      /* values WRMSR takes: a #GP here would be ring 0's */
+        ec->syscall_msr[0] = s->star;
+        ec->syscall_msr[1] = canonical(s->lstar);
+        ec->syscall_msr[2] = (uint32_t)s->fmask;
+        ec->syscall_msr[3] = canonical(s->kernel_gs_base);
+    }
 }
 
 /* Calls the VMM's portal for event `ev`; a vCPU nobody handles stops. */
@@ -420,6 +438,8 @@ NORETURN void vcpu_return(struct ec *ec)
     kernel_unlock();
     if (read_cr2() != ec->cr2)
         write_cr2(ec->cr2);
+    for (unsigned i = 0; i < 4; i++)
+        wrmsr(syscall_msrs[i], ec->syscall_msr[i]);
     vmx_enter(&ec->regs, ec->launched);
     __builtin_unreachable();
 }
@@ -428,6 +448,7 @@ NORETURN void vcpu_return(struct ec *ec)
 NORETURN void vcpu_entry_failed(void);
 NORETURN void vcpu_entry_failed(void)
 {
+    cpu_load_syscall();
     kernel_lock();
     ec_kill_current("VM entry failed: VM-instruction error %lu",
                     vmcs_read(VMCS_INSTR_ERROR));
@@ -460,6 +481,8 @@ NORETURN void vmx_exit_handler(void)
     if (!(reason & EXIT_FAILED_ENTRY))
         ec->launched = true;
     ec->cr2 = read_cr2();
+    ec->syscall_msr[3] = rdmsr(MSR_KERNEL_GS_BASE);
+    cpu_load_syscall();
     c->tr_stale = true;
     if (reason == VIREO_EXIT_EXTERNAL_INTERRUPT)
         __asm__ volatile("sti; nop; cli" ::: "memory");

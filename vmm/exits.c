@@ -1,26 +1,30 @@
 /* SPDX-License-Identifier: MIT */
 /* Vireo VMM: the exit handlers, one per exit reason, dispatched through a table. */
 #include "emul/emul.h"
-#include "loader/mb1.h"
 #include "vmm.h"
 
 #define GPRS (VIREO_MTD_GPR_ACDB | VIREO_MTD_GPR_BSD | VIREO_MTD_GPR_R8_R15 | VIREO_MTD_RSP)
 #define SEGS (VIREO_MTD_DS_ES | VIREO_MTD_FS_GS | VIREO_MTD_CS_SS | VIREO_MTD_TR | \
               VIREO_MTD_LDTR | VIREO_MTD_GDTR | VIREO_MTD_IDTR)
-#define CPUID_1_ECX_VMX (1u << 5)
-#define CPUID_1_ECX_XSAVE (3u << 26)            /* XSAVE, OSXSAVE: not offered yet */
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
+#define CPUID_1_EDX_APIC (1u << 9)
+#define CPUID_PERFMON 0xa
+#define CPUID_TSC 0x15                          /* TSC / crystal ratio, crystal frequency */
+#define CPUID_FREQ 0x16                         /* base, maximum, bus frequency in MHz */
 #define CPUID_HV_BASE 0x40000000u
 #define VMCALL_PING 0
 #define VMCALL_PONG 0x56495245u                 /* 'VIRE' */
-#define MSR_SYSENTER_CS 0x174
-#define MSR_SYSENTER_ESP 0x175
-#define MSR_SYSENTER_EIP 0x176
-#define MSR_PAT 0x277
+#define GPRS_ACDB_RIP (VIREO_MTD_GPR_ACDB | VIREO_MTD_RIP_LEN)
+/* Where the MSRs vmm/msr.c serves from the vCPU state live. */
+#define MSR_GROUPS (VIREO_MTD_SYSENTER | VIREO_MTD_EFER_PAT | VIREO_MTD_FS_GS | VIREO_MTD_TSC | \
+                    VIREO_MTD_SYSCALL)
 #define VEC_UD 6
 #define VEC_GP 13
 #define RFLAGS_DF (1u << 10)
 #define CR0_TS (1u << 3)
+#define CR0_PG (1ull << 31)
+#define EFER_LME (1ull << 8)
+#define EFER_LMA (1ull << 10)
 #define CR_QUAL_MOV_TO 0
 #define CR_QUAL_MOV_FROM 1
 #define CR_QUAL_CLTS 2
@@ -45,50 +49,67 @@ static void inject_gp(struct vireo_vcpu_state *s)
     s->mtd = VIREO_MTD_INJ;
 }
 
-static void seg(struct vireo_segment *d, const struct mb1_segment *m)
-{
-    *d = (struct vireo_segment){ .sel = m->selector, .ar = m->access_rights,
-                                 .limit = m->limit, .base = m->base };
-}
-
-/* The first run: load the guest, give it its RAM, start it as multiboot v1 says. */
+/* The first run: load the guest (vmm/guest.c), give it its RAM at GPA 0, start it. */
 static void startup(struct vireo_vcpu_state *s)
 {
-    struct mb1_load_args args = { (const uint8_t *)VMM_GUEST_IMAGE, vmm_boot.image_size,
-                                  GUEST_RAM, vmm_boot.ram_size, vmm_guest_cmdline(), NULL };
-    struct mb1_boot b;
-    enum mb1_status st = mb1_load(&args, &b);
-    if (st != MB1_OK) {
-        vmm_stop("vmm: cannot load the guest: %s\n", mb1_strerror(st));
+    if (!guest_load(s))
         return;
-    }
     struct vireo_utcb *u = (struct vireo_utcb *)EXIT_UTCB;
     unsigned order = (unsigned)__builtin_ctzll(vmm_boot.ram_size >> 12);
     struct vireo_typed_item *item = vireo_utcb_typed(u, 0);
     item->crd = vireo_crd_make(VIREO_CRD_MEM, VMM_GUEST_RAM >> 12, order, VIREO_MEM_ALL);
     item->hotspot = 0 | VIREO_DELEGATE_GUEST;
     u->head.typed = 1;
-    *s = (struct vireo_vcpu_state){ .rip = b.eip, .rax = b.eax, .rbx = b.ebx,
-                                    .rflags = b.eflags, .cr0 = b.cr0,
-                                    .ldtr = { .ar = UNUSABLE }, .tr = { .ar = 0x8b, .limit = 0xffff },
-                                    .pat = 0x0007040600070406ull, .dr7 = 0x400 };
-    seg(&s->cs, &b.cs);
-    seg(&s->ds, &b.ds);
-    seg(&s->es, &b.es);
-    seg(&s->ss, &b.ss);
-    seg(&s->fs, &b.fs);
-    seg(&s->gs, &b.gs);
-    s->mtd = VIREO_MTD_GPR_ACDB | VIREO_MTD_GPR_BSD | VIREO_MTD_RSP | VIREO_MTD_RIP_LEN |
-             VIREO_MTD_RFLAGS | SEGS | VIREO_MTD_CR | VIREO_MTD_DR | VIREO_MTD_STA |
-             VIREO_MTD_EFER_PAT | VIREO_MTD_INJ;
 }
+
+bool vmm_guest_no_apic;
+
+/* Features the guest must not see, by leaf and register (0 EAX .. 3 EDX): the VMM does not
+   model them or the vCPU would fault on their instructions (the secondary controls that
+   allow RDTSCP, RDPID and INVPCID are off; MONITOR/MWAIT exit with no handler). */
+static const struct {
+    uint32_t leaf;
+    unsigned reg;
+    uint32_t bits;
+} hidden[] = {
+    { 1, 2, 1u << 3 | 1u << 5 | 1u << 15 | 1u << 21 | 1u << 24 | 3u << 26 },
+    /* MONITOR, VMX, PDCM, x2APIC, TSC-deadline, XSAVE and OSXSAVE */
+    { 6, 2, 1u << 0 | 1u << 3 },        /* APERF/MPERF MSRs, energy/performance bias MSR */
+    { 7, 1, 1u << 1 | 1u << 10 },       /* IA32_TSC_ADJUST MSR, INVPCID */
+    { 7, 2, 1u << 22 },                 /* RDPID */
+    { 0x80000001u, 3, 1u << 27 },       /* RDTSCP */
+};
 
 static void exit_cpuid(struct vireo_vcpu_state *s)
 {
-    uint32_t leaf = (uint32_t)s->rax, a, b, c, d;
-    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(leaf), "c"((uint32_t)s->rcx));
-    if (leaf == 1)
-        c = (c & ~(CPUID_1_ECX_VMX | CPUID_1_ECX_XSAVE)) | CPUID_1_ECX_HYPERVISOR;
+    uint32_t leaf = (uint32_t)s->rax, r[4];
+    __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+                     : "a"(leaf), "c"((uint32_t)s->rcx));
+    for (unsigned i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++)
+        if (hidden[i].leaf == leaf)
+            r[hidden[i].reg] &= ~hidden[i].bits;
+    uint32_t a = r[0], b = r[1], c = r[2], d = r[3];
+    if (leaf == 1) {
+        c |= CPUID_1_ECX_HYPERVISOR;
+        d &= vmm_guest_no_apic ? ~CPUID_1_EDX_APIC : ~0u;
+    }
+    if (leaf == 0 && a < CPUID_FREQ)
+        a = CPUID_FREQ;
+    if (leaf == CPUID_PERFMON)          /* no performance counters to offer */
+        a = b = c = d = 0;
+    /* SDM Vol. 2A CPUID: the TSC's frequency as the hypervisor measured it (a "crystal"
+       at the TSC's own rate), so the guest need not calibrate against timers. */
+    if (leaf == CPUID_TSC) {
+        uint64_t hz = vmm_boot.tsc_khz * 1000;
+        a = 1;
+        b = (uint32_t)(1 + (hz >> 32));  /* the crystal's Hz must fit in ECX */
+        c = (uint32_t)(hz / b);
+        d = 0;
+    }
+    if (leaf == CPUID_FREQ) {
+        a = b = (uint32_t)(vmm_boot.tsc_khz / 1000);
+        c = d = 0;
+    }
     if (leaf == CPUID_HV_BASE) {        /* "Vireo-VMM-v1" */
         a = CPUID_HV_BASE + 1;
         memcpy(&b, "Vire", 4);
@@ -151,35 +172,36 @@ static void io(struct vireo_vcpu_state *s)
     s->mtd = VIREO_MTD_GPR_ACDB | VIREO_MTD_GPR_BSD | VIREO_MTD_RIP_LEN;
 }
 
-/* The MSRs a test guest may use; anything else is #GP, as on hardware. */
-static uint64_t *msr(struct vireo_vcpu_state *s, uint32_t index)
-{
-    switch (index) {
-    case MSR_SYSENTER_CS: return &s->sysenter_cs;
-    case MSR_SYSENTER_ESP: return &s->sysenter_rsp;
-    case MSR_SYSENTER_EIP: return &s->sysenter_rip;
-    case MSR_PAT: return &s->pat;
-    default: return NULL;
-    }
-}
-
+/* The MSRs of vmm/msr.c; anything else is #GP, as on hardware. */
 static void exit_rdmsr(struct vireo_vcpu_state *s)
 {
-    uint64_t *m = msr(s, (uint32_t)s->rcx);
-    if (!m)
+    uint64_t v;
+    if (!msr_read(s, (uint32_t)s->rcx, &v))
         return inject_gp(s);
-    s->rax = (uint32_t)*m;
-    s->rdx = *m >> 32;
+    s->rax = (uint32_t)v;
+    s->rdx = v >> 32;
     skip(s, VIREO_MTD_GPR_ACDB);
 }
 
 static void exit_wrmsr(struct vireo_vcpu_state *s)
 {
-    uint64_t *m = msr(s, (uint32_t)s->rcx);
-    if (!m)
+    uint64_t groups = msr_write(s, (uint32_t)s->rcx, (uint32_t)s->rax | s->rdx << 32);
+    if (!groups)
         return inject_gp(s);
-    *m = (uint32_t)s->rax | s->rdx << 32;
-    skip(s, VIREO_MTD_SYSENTER | VIREO_MTD_EFER_PAT);
+    skip(s, groups);
+}
+
+/* SDM Vol. 3A 10.8.5: with EFER.LME set, turning paging on activates IA-32e mode (LMA),
+   and turning it off leaves it; the CPU does this itself only for writes it does not
+   hand to the VMM. */
+static void mov_to_cr0(struct vireo_vcpu_state *s, uint64_t v)
+{
+    if (!(s->cr0 & CR0_PG) && (v & CR0_PG) && (s->efer & EFER_LME))
+        s->efer |= EFER_LMA;
+    else if ((s->cr0 & CR0_PG) && !(v & CR0_PG))
+        s->efer &= ~EFER_LMA;
+    s->cr0 = v;
+    skip(s, VIREO_MTD_CR | VIREO_MTD_EFER_PAT);
 }
 
 /* SDM Table 28-3: MOV to/from CRn, CLTS, LMSW. */
@@ -191,6 +213,8 @@ static void cr_access(struct vireo_vcpu_state *s)
     uint64_t *c = cr < 5 ? crs[cr] : NULL, *reg = gpr(s, (q >> 8) & 0xf);
     if (!c)
         return inject_gp(s);
+    if (type == CR_QUAL_MOV_TO && cr == 0)
+        return mov_to_cr0(s, *reg);
     if (type == CR_QUAL_MOV_TO)
         *c = *reg;
     else if (type == CR_QUAL_MOV_FROM)
@@ -258,13 +282,12 @@ const struct exit_handler exit_handlers[VIREO_EVENT_COUNT] = {
     ON(EXIT_INTERRUPT_WINDOW, recall, 0),
     ON(EXIT_HLT, hlt, VIREO_MTD_RIP_LEN),
     ON(EXIT_VMCALL, vmcall, VIREO_MTD_GPR_ACDB | VIREO_MTD_RIP_LEN),
-    ON(EXIT_CR_ACCESS, cr_access, GPRS | VIREO_MTD_RIP_LEN | VIREO_MTD_CR | VIREO_MTD_QUAL),
+    ON(EXIT_CR_ACCESS, cr_access, GPRS | VIREO_MTD_RIP_LEN | VIREO_MTD_CR | VIREO_MTD_QUAL |
+                                  VIREO_MTD_EFER_PAT),
     ON(EXIT_IO, io, VIREO_MTD_GPR_ACDB | VIREO_MTD_GPR_BSD | VIREO_MTD_RIP_LEN |
                      VIREO_MTD_RFLAGS | VIREO_MTD_QUAL),
-    ON(EXIT_RDMSR, exit_rdmsr, VIREO_MTD_GPR_ACDB | VIREO_MTD_RIP_LEN | VIREO_MTD_SYSENTER |
-                          VIREO_MTD_EFER_PAT),
-    ON(EXIT_WRMSR, exit_wrmsr, VIREO_MTD_GPR_ACDB | VIREO_MTD_RIP_LEN | VIREO_MTD_SYSENTER |
-                          VIREO_MTD_EFER_PAT),
+    ON(EXIT_RDMSR, exit_rdmsr, GPRS_ACDB_RIP | MSR_GROUPS),
+    ON(EXIT_WRMSR, exit_wrmsr, GPRS_ACDB_RIP | MSR_GROUPS),
     ON(EXIT_VMCLEAR, vmx_insn, 0), ON(EXIT_VMLAUNCH, vmx_insn, 0),
     ON(EXIT_VMPTRLD, vmx_insn, 0), ON(EXIT_VMPTRST, vmx_insn, 0), ON(EXIT_VMREAD, vmx_insn, 0),
     ON(EXIT_VMRESUME, vmx_insn, 0), ON(EXIT_VMWRITE, vmx_insn, 0), ON(EXIT_VMXOFF, vmx_insn, 0),

@@ -29,7 +29,6 @@
 
 struct vmm_boot vmm_boot;
 static uint32_t exit_counts[VIREO_EVENT_COUNT];
-static char guest_cmdline[VIREO_HIP_CMDLINE];
 static uint64_t handler_stack[STACK_WORDS] __attribute__((aligned(16)));
 static uint64_t timer_stack[TIMER_STACK_WORDS] __attribute__((aligned(16)));
 static uint64_t utcb_now = SERVER_UTCB;       /* whose UTCB prints use: the running EC's */
@@ -66,6 +65,8 @@ static void vprint(const char *fmt, va_list ap)
 {
     char text[LINE];
     int n = kvsnprintf(text, sizeof(text), fmt, ap);
+    if (n >= (int)sizeof(text) - 1)     /* cut short: the line must still end */
+        text[sizeof(text) - 2] = '\n';
     print_text(text, (size_t)MIN(n, (int)sizeof(text) - 1));
 }
 
@@ -178,23 +179,41 @@ static uint64_t build_vm(void)
     return st ? st : start_timer();
 }
 
+const char *vmm_guest_cmdline(void) { return vmm_boot.cmdline; }
 
-const char *vmm_guest_cmdline(void) { return guest_cmdline; }
+const uint8_t *vmm_module(const char *key, uint64_t *size)
+{
+    for (unsigned i = 0; i < vmm_boot.module_count; i++) {
+        const struct vmm_module *m = &vmm_boot.modules[i];
+        if (!strncmp(m->key, key, sizeof(m->key))) {
+            *size = m->size;
+            return (const uint8_t *)m->addr;
+        }
+    }
+    *size = 0;
+    return NULL;
+}
 
-/* The root's call: words[] = struct vmm_boot and the guest's command line. */
+/* The root's call: words[] = struct vmm_boot. */
 NORETURN void main(uint64_t id);
 NORETURN void main(uint64_t id)
 {
     (void)id;
     struct vireo_utcb *u = (struct vireo_utcb *)SERVER_UTCB;
     memcpy(&vmm_boot, u->words, sizeof(vmm_boot));
-    memcpy(guest_cmdline, (char *)u->words + sizeof(vmm_boot), sizeof(guest_cmdline) - 1);
+    vmm_boot.cmdline[sizeof(vmm_boot.cmdline) - 1] = '\0';
+    vmm_boot.module_count = MIN(vmm_boot.module_count, (uint64_t)VMM_MODULES_MAX);
+    for (unsigned i = 0; i < vmm_boot.module_count; i++)
+        vmm_boot.modules[i].key[sizeof(vmm_boot.modules[i].key) - 1] = '\0';
+    /* Printed first: once the vCPU runs, prints belong to its exit handler's UTCB. */
+    vmm_print("vmm: %lu MiB of RAM, %lu module(s), command line '%s'\n",
+              vmm_boot.ram_size >> 20, vmm_boot.module_count, vmm_boot.cmdline);
+    for (unsigned i = 0; i < vmm_boot.module_count; i++)
+        vmm_print("vmm: module %s=: %lu bytes at 0x%lx\n", vmm_boot.modules[i].key,
+                  vmm_boot.modules[i].size, vmm_boot.modules[i].addr);
     uint64_t st = platform_init() ? build_vm() : VIREO_BAD_PAR;
     if (st)
         vmm_print("vmm: cannot build the VM: status %lu\n", st);
-    else
-        vmm_print("vmm: guest '%s', %lu MiB of RAM, image %lu bytes\n", guest_cmdline,
-                  vmm_boot.ram_size >> 20, vmm_boot.image_size);
     u->head.untyped = 0;
     u->head.typed = 0;
     hc_reply();

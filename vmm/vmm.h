@@ -37,8 +37,24 @@ void vmm_stop(const char *fmt, ...) PRINTF_LIKE(1, 2);
 /* The host view of guest-physical [gpa, gpa + len), or NULL outside guest RAM. */
 uint8_t *guest_ram(uint64_t gpa, uint64_t len);
 
-/* The guest module's command line. */
+/* The guest's command line (cmdline= on the VMM's line, else its first module's line). */
 const char *vmm_guest_cmdline(void);
+/* The module the VMM's line names with KEY=, and its size; NULL if there is none. */
+const uint8_t *vmm_module(const char *key, uint64_t *size);
+/* Loads the guest its modules name into guest RAM and sets the vCPU's entry state in *s
+   (vmm/guest.c); false, with the guest stopped and a message, if it cannot. */
+bool guest_load(struct vireo_vcpu_state *s);
+
+/* CPUID hides the local APIC, which the VMM does not model yet: a Linux guest then uses
+   the 8259 and the PIT alone (set by guest.c for Linux; multiboot test guests see it). */
+extern bool vmm_guest_no_apic;
+
+/* MSRs (vmm/msr.c). A read gives false for an MSR the guest does not have (#GP). A write
+   returns the state groups it changed, to be sent back (MSR_WRITE_DONE if none), or 0 for
+   #GP: no such MSR, a reserved bit set, or a non-canonical address. */
+#define MSR_WRITE_DONE VIREO_MTD_RIP_LEN
+bool msr_read(struct vireo_vcpu_state *s, uint32_t index, uint64_t *value);
+uint64_t msr_write(struct vireo_vcpu_state *s, uint32_t index, uint64_t value);
 
 /* The guest's PC (vmm/platform.c): the device models on their bus. Unclaimed ports and
    MMIO read as all ones and drop writes. */

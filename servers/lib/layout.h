@@ -32,18 +32,29 @@
 /* A server's interrupt, if its module line says irq=N: a semaphore the root routes the
    GSI to and delegates here with the server's first page. */
 #define SERVER_SEL_IRQ 16
-/* A VMM (module line `vmm guest=MODULE mem=MIB`) gets, with its first page: a portal to
-   the console server of its own, the guest's RAM and the guest module's pages (read-only),
-   at these places; its first call carries words[] = struct vmm_boot, then the guest's
-   command line (NUL-terminated): the guest module's, then what follows " -- " on the
-   VMM's line. */
+/* A VMM (module line `vmm KEY=VALUE ...`, docs/vmm.md) gets, with its first page, the
+   guest's RAM at VMM_GUEST_RAM and each module its line names, read-only, in a slot of its
+   own from VMM_MODULE_BASE (at the offset the module has within a GiB, so that large pages
+   can map it). Its first call carries words[] = struct vmm_boot. */
 #define SERVER_SEL_CONSOLE 17
 #define SERVER_SEL_INPUT 18                     /* where a server puts its input semaphore */
 #define VMM_GUEST_RAM 0x0000010000000000ull
-#define VMM_GUEST_IMAGE 0x0000008000000000ull
+#define VMM_MODULE_BASE 0x0000008000000000ull
+#define VMM_MODULE_SLOT (1ull << 32)            /* module i: from BASE + i * SLOT */
+#define VMM_MODULE_OFFSET_MASK ((1ull << 30) - 1)
+#define VMM_MODULES_MAX 4
+#define VMM_MODULE_KEY 16                       /* "kernel", with its NUL */
+#define VMM_CMDLINE_MAX 256
+struct vmm_module {
+    char key[VMM_MODULE_KEY];   /* the KEY of KEY=MODULE on the VMM's line */
+    uint64_t addr, size;        /* where the module is in the VMM, its size in bytes */
+};
 struct vmm_boot {
-    uint64_t ram_size, image_size, tsc_khz;
+    uint64_t ram_size, tsc_khz;
     uint64_t event_base;        /* its exception portals (the root pages it in) */
     uint64_t wall_seconds;      /* the host's CMOS clock, seconds since 1970 (0: unknown) */
     uint64_t wall_tsc;          /* ... as it read just after an update, at this TSC */
+    uint64_t module_count;
+    struct vmm_module modules[VMM_MODULES_MAX];
+    char cmdline[VMM_CMDLINE_MAX];      /* the guest's command line, NUL-terminated */
 };

@@ -11,6 +11,7 @@
 #include "hc.h"
 #include "layout.h"
 #include "vireo.h"
+#include "vmmcfg.h"
 
 #define SPARE_HYPERCALL 15
 #define MIB (1024 * 1024)
@@ -32,10 +33,8 @@
 #define STACK_WORDS 2048
 #define IO_ARG "io=0x"
 #define IRQ_ARG "irq="
-#define GUEST_ARG "guest="
-#define MEM_ARG "mem="
-#define GUEST_ARGS " -- "               /* on a VMM's line: what follows is its guest's */
-#define MAX_ITEMS 64
+#define VMM_NAME "vmm"
+#define MAX_ITEMS 200                   /* typed items in one reply (the UTCB holds 254) */
 #define VGA_ARG "vga=0x"
 #define VGA_COLOUR 0xb8000ull               /* text buffer and CRT controller ports */
 #define VGA_MONO 0xb0000ull
@@ -57,8 +56,10 @@ struct server {
     uint64_t vga;                       /* VGA text buffer (physical), 0: none */
     bool io_given, dead;
     bool console_pt;                    /* has a console portal of its own */
-    int guest;                          /* a VMM: the guest's module, else -1 */
-    uint64_t ram;                       /* a VMM: the guest's RAM, 2^ram_order pages */
+    bool vmm;                           /* a VMM: the fields below */
+    struct vmm_boot boot;               /* what its first call carries */
+    int guest[VMM_MODULES_MAX];         /* the modules it gets, as HIP indices */
+    uint64_t ram;                       /* the guest's RAM, 2^ram_order pages */
     unsigned ram_order;
 };
 
@@ -103,18 +104,21 @@ static uint64_t ram_chunk(unsigned order)
 }
 
 /* Typed items delegating [base, base + size) to `dst` onwards: aligned power-of-two
-   pieces, as a CRD must be; returns the next free item. */
+   pieces, as a CRD must be; returns the next free item. With u NULL it only counts. */
 static unsigned give_range(struct vireo_utcb *u, unsigned t, uint64_t base, uint64_t size,
                            uint64_t dst, unsigned rights)
 {
-    for (uint64_t off = 0; off < size && t < MAX_ITEMS;) {
+    for (uint64_t off = 0; off < size && (t < MAX_ITEMS || !u);) {
         unsigned order = 0;
         while (order < 30 && !((base + off) & (PAGE << order)) &&
                !((dst + off) & (PAGE << order)) && off + (PAGE << (order + 1)) <= size)
             order++;
-        struct vireo_typed_item *item = vireo_utcb_typed(u, t++);
-        item->crd = vireo_crd_make(VIREO_CRD_MEM, (base + off) / PAGE, order, rights);
-        item->hotspot = dst + off;
+        if (u) {
+            struct vireo_typed_item *item = vireo_utcb_typed(u, t);
+            item->crd = vireo_crd_make(VIREO_CRD_MEM, (base + off) / PAGE, order, rights);
+            item->hotspot = dst + off;
+        }
+        t++;
         off += PAGE << order;
     }
     return t;
@@ -139,16 +143,31 @@ static void give_self(struct server *s, unsigned i, struct vireo_utcb *u)
     u->head.typed = (uint16_t)t;
 }
 
-/* What a VMM gets with its first page: guest RAM and the guest image. */
-static void give_vmm(struct server *s, struct vireo_utcb *u)
+/* Module k of a VMM: its pages in the root's window, and where they go in the VMM (at
+   the same offset within a GiB, so that both sides allow the same large pieces). */
+static uint64_t module_src(int m)
 {
-    unsigned t = u->head.typed;
+    return hip->mem_window + (hip->modules[m].start & ~(PAGE - 1));
+}
+static uint64_t module_dst(unsigned k, int m)
+{
+    return VMM_MODULE_BASE + k * VMM_MODULE_SLOT + (module_src(m) & VMM_MODULE_OFFSET_MASK);
+}
+static uint64_t module_pages(int m)
+{
+    return (hip->modules[m].start % PAGE + hip->modules[m].size + PAGE - 1) & ~(PAGE - 1);
+}
+
+/* A VMM's guest RAM and its modules (read-only), as typed items from item t on; returns
+   the next free item. With u NULL it only counts. */
+static unsigned give_vmm_memory(struct server *s, struct vireo_utcb *u, unsigned t)
+{
     t = give_range(u, t, s->ram, PAGE << s->ram_order, VMM_GUEST_RAM,
                    VIREO_MEM_R | VIREO_MEM_W | VIREO_MEM_X);
-    uint64_t image = hip->mem_window + hip->modules[s->guest].start;
-    t = give_range(u, t, image, (hip->modules[s->guest].size + PAGE - 1) & ~(PAGE - 1),
-                   VMM_GUEST_IMAGE, VIREO_MEM_R);
-    u->head.typed = (uint16_t)t;
+    for (unsigned k = 0; k < s->boot.module_count; k++)
+        t = give_range(u, t, module_src(s->guest[k]), module_pages(s->guest[k]),
+                       module_dst(k, s->guest[k]), VIREO_MEM_R);
+    return t;
 }
 
 /* Through the console server once it runs, else straight to COM1. */
@@ -257,8 +276,8 @@ static NORETURN void pager(uint64_t id)
             u->head.typed++;
         }
         give_self(s, i, u);
-        if (s->guest >= 0)
-            give_vmm(s, u);
+        if (s->vmm)
+            u->head.typed = (uint16_t)give_vmm_memory(s, u, u->head.typed);
         s->io_given = true;
     }
     vireo_hypercall(VIREO_HC_REPLY, 0, 0, 0, 0);
@@ -320,27 +339,6 @@ static uint64_t start_server(unsigned i)
     return st;
 }
 
-/* Where a module's line has GUEST_ARGS (its own part ends there), or its end. */
-static const char *guest_args(const char *cmd)
-{
-    size_t k = strlen(GUEST_ARGS);
-    for (; *cmd; cmd++)
-        if (!strncmp(cmd, GUEST_ARGS, k))
-            return cmd;
-    return cmd;
-}
-
-static size_t own_len(const char *cmd) { return (size_t)(guest_args(cmd) - cmd); }
-
-static const char *find_arg(const char *cmd, const char *key)
-{
-    size_t n = own_len(cmd), k = strlen(key);
-    for (size_t i = 0; i + k <= n; i++)
-        if (!strncmp(cmd + i, key, k))
-            return cmd + i;
-    return NULL;
-}
-
 /* The module named `name` (up to a blank), or -1. */
 static int find_module(const char *name)
 {
@@ -357,43 +355,74 @@ static int find_module(const char *name)
     return -1;
 }
 
-/* A module some VMM's line names with guest=: not a server. */
+static bool is_vmm(const char *cmd)
+{
+    size_t n = strlen(VMM_NAME);
+    return !strncmp(cmd, VMM_NAME, n) && (cmd[n] == ' ' || !cmd[n]);
+}
+
+/* A module some VMM's line names: the guest's, not a server. */
 static bool is_guest(unsigned m)
 {
+    struct vmm_config c;
+    struct vmm_config_error e;
     for (unsigned k = 1; k < hip->module_count; k++) {
-        const char *g = find_arg(hip->modules[k].cmdline, GUEST_ARG);
-        if (g && find_module(g + strlen(GUEST_ARG)) == (int)m)
-            return true;
+        if (!is_vmm(hip->modules[k].cmdline))
+            continue;
+        vmm_config_parse(hip->modules[k].cmdline, &c, &e);    /* up to an error, if any */
+        for (unsigned i = 0; i < c.module_count; i++)
+            if (find_module(c.modules[i].name) == (int)m)
+                return true;
     }
     return false;
 }
 
-/* guest= and mem= of a VMM's line; false (and why) if they make no sense. */
-static bool parse_vmm(struct server *s, const char *cmd)
+static bool vmm_error(const struct server *s, unsigned m, const char *what, const char *at)
 {
-    const char *g = find_arg(cmd, GUEST_ARG), *mem = find_arg(cmd, MEM_ARG);
-    if (!g)
-        return true;
-    s->guest = find_module(g + strlen(GUEST_ARG));
-    uint64_t mib = 0;
-    for (const char *p = mem ? mem + strlen(MEM_ARG) : "16"; *p >= '0' && *p <= '9'; p++)
-        mib = mib * 10 + (uint64_t)(*p - '0');
-    while ((PAGE << s->ram_order) < mib * MIB && s->ram_order < 20)
-        s->ram_order++;
-    if (s->guest < 0 || (PAGE << s->ram_order) != mib * MIB || mib < 2) {
-        say("root: '%s': needs guest=MODULE and mem=MIB, a power of two >= 2\n", cmd);
-        return false;
+    char where[40] = "";
+    if (at)
+        memcpy(where, at, MIN(strlen(at), sizeof(where) - 1));
+    say("root: %s (module %u): %s%s%s%s; not started\n", s->name, m, what, at ? " at '" : "",
+        where, at ? "'" : "");
+    return false;
+}
+
+/* A VMM's line: its guest's RAM, its modules and the guest's command line, checked; the
+   RAM taken last, once all else is well. */
+static bool parse_vmm(struct server *s, unsigned m, const char *cmd)
+{
+    struct vmm_config c;
+    struct vmm_config_error e;
+    if (strlen(cmd) >= VIREO_HIP_CMDLINE - 1)  /* the hypervisor may have cut it */
+        return vmm_error(s, m, "line too long for the hypervisor information page", NULL);
+    if (!vmm_config_parse(cmd, &c, &e))
+        return vmm_error(s, m, e.what, e.at);
+    struct vmm_boot *b = &s->boot;
+    *b = (struct vmm_boot){ .ram_size = c.mem_mib * MIB, .tsc_khz = hip->tsc_khz,
+                            .wall_seconds = wall_seconds, .wall_tsc = wall_tsc,
+                            .module_count = c.module_count };
+    for (unsigned k = 0; k < c.module_count; k++) {
+        int g = find_module(c.modules[k].name);
+        if (g < 0 || g == (int)m)
+            return vmm_error(s, m, "no such module", c.modules[k].name);
+        s->guest[k] = g;
+        memcpy(b->modules[k].key, c.modules[k].key, sizeof(b->modules[k].key));
+        b->modules[k].addr = module_dst(k, g) + hip->modules[g].start % PAGE;
+        b->modules[k].size = hip->modules[g].size;
     }
-    size_t extra = strlen(guest_args(cmd));   /* with one blank of GUEST_ARGS kept */
-    if (extra && strlen(hip->modules[s->guest].cmdline) + extra - 3 >= VIREO_HIP_CMDLINE) {
-        say("root: '%s': the guest's command line would pass %u bytes\n", cmd,
-            VIREO_HIP_CMDLINE - 1);
-        return false;
-    }
+    /* Without cmdline=, the first module's own line, as multiboot guests had it. */
+    const char *line = c.has_cmdline ? c.cmdline : c.module_count ?
+                       hip->modules[s->guest[0]].cmdline : "";
+    memcpy(b->cmdline, line, MIN(strlen(line), sizeof(b->cmdline) - 1));
+    s->ram_order = (unsigned)__builtin_ctzll(b->ram_size / PAGE);
+    if (give_vmm_memory(s, NULL, 4) > MAX_ITEMS)  /* after its page, PD, EC and console */
+        return vmm_error(s, m, "its modules need too many mappings", NULL);
     if (!(s->ram = ram_chunk(s->ram_order))) {
-        say("root: '%s': no %lu MiB of RAM for the guest\n", cmd, mib);
+        say("root: %s (module %u): no %lu MiB of RAM for the guest; not started\n", s->name,
+            m, c.mem_mib);
         return false;
     }
+    s->vmm = true;
     return true;
 }
 
@@ -424,35 +453,19 @@ static uint64_t check_vga(const char *server, uint64_t pa)
     return pa;
 }
 
-/* A VMM's guest's command line (VIREO_HIP_CMDLINE bytes): the guest module's, then
-   whatever follows GUEST_ARGS on the VMM's line, so VMMs can share one guest module. */
-static void guest_cmdline(char *out, const char *guest, const char *vmm)
-{
-    const char *extra = guest_args(vmm);
-    size_t n = strnlen(guest, VIREO_HIP_CMDLINE - 1);
-    memcpy(out, guest, n);
-    if (*extra) {
-        extra += strlen(GUEST_ARGS) - 1;        /* keeps one blank */
-        size_t k = MIN(strlen(extra), VIREO_HIP_CMDLINE - 1 - n);
-        memcpy(out + n, extra, k);
-        n += k;
-    }
-    out[n] = '\0';
-}
-
 static void parse_module(unsigned m)
 {
     struct server *s = &servers[server_count];
     const char *cmd = hip->modules[m].cmdline;
     unsigned n = 0;
-    *s = (struct server){ .irq = -1, .guest = -1 };
+    *s = (struct server){ .irq = -1 };
     while (cmd[n] && cmd[n] != ' ' && n < sizeof(s->name) - 1) {
         s->name[n] = cmd[n];
         n++;
     }
-    if (is_guest(m) || !parse_vmm(s, cmd))
+    if (is_guest(m) || (is_vmm(cmd) && !parse_vmm(s, m, cmd)))
         return;
-    const char *end = cmd + own_len(cmd);
+    const char *end = s->vmm ? cmd : cmd + strlen(cmd);      /* a VMM's line is parsed */
     for (const char *p = cmd; p < end; p++) {
         if (strncmp(p, IRQ_ARG, strlen(IRQ_ARG)) == 0)
             for (p += strlen(IRQ_ARG), s->irq = 0; *p >= '0' && *p <= '9'; p++)
@@ -479,13 +492,10 @@ static void parse_module(unsigned m)
     struct vireo_utcb *u = (struct vireo_utcb *)SERVER_UTCB;
     u->head.untyped = 0;
     u->head.typed = 0;
-    if (s->guest >= 0) {                /* what the VMM must know about its guest */
-        struct vmm_boot boot = { PAGE << s->ram_order, hip->modules[s->guest].size,
-                                 hip->tsc_khz, EVENT_BASE(server_count), wall_seconds,
-                                 wall_tsc };
-        memcpy(u->words, &boot, sizeof(boot));
-        guest_cmdline((char *)u->words + sizeof(boot), hip->modules[s->guest].cmdline, cmd);
-        u->head.untyped = (uint16_t)((sizeof(boot) + VIREO_HIP_CMDLINE) / 8 + 1);
+    if (s->vmm) {                       /* what the VMM must know about its guest */
+        s->boot.event_base = EVENT_BASE(server_count);
+        memcpy(u->words, &s->boot, sizeof(s->boot));
+        u->head.untyped = (uint16_t)((sizeof(s->boot) + 7) / 8);
     }
     if (!st)
         st = vireo_hypercall(VIREO_HC_CALL, SEL_SERVER(server_count, 2), 0, 0, 0).status;

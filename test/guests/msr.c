@@ -7,6 +7,10 @@ const char guest_name[] = "msr";
 #define IA32_SYSENTER_CS 0x174
 #define IA32_SYSENTER_ESP 0x175
 #define IA32_SYSENTER_EIP 0x176
+#define IA32_STAR 0xc0000081
+#define IA32_LSTAR 0xc0000082
+#define IA32_FMASK 0xc0000084
+#define IA32_KERNEL_GS_BASE 0xc0000102
 /* Outside every documented range (architectural 0-0x1fff, hypervisor 0x40000000-0x400000ff,
  * extended 0xc0000000-0xc0001fff, and the vendors' others). */
 #define MSR_UNDEFINED 0x7fff0042u
@@ -58,6 +62,12 @@ void guest_main(const struct mb1_info *mbi)
     round_trip(IA32_SYSENTER_CS, "IA32_SYSENTER_CS", 0x1238);
     round_trip(IA32_SYSENTER_ESP, "IA32_SYSENTER_ESP", 0x12345678);
     round_trip(IA32_SYSENTER_EIP, "IA32_SYSENTER_EIP", 0x00abcdef);
+    /* Under Vireo the hypervisor keeps these four for the vCPU (VIREO_MTD_SYSCALL): the
+     * values go through its loads before entry and its reads after exit. */
+    round_trip(IA32_STAR, "IA32_STAR", 0x0023001000000000ull);
+    round_trip(IA32_LSTAR, "IA32_LSTAR", 0xffffffff81a00040ull);
+    round_trip(IA32_FMASK, "IA32_FMASK", 0x47700);
+    round_trip(IA32_KERNEL_GS_BASE, "IA32_KERNEL_GS_BASE", 0x00007f1234567000ull);
 
     if (under_qemu_tcg()) {
         skip("msr: RDMSR of an undefined MSR raises #GP", "QEMU TCG ignores unknown MSRs");
