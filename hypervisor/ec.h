@@ -48,7 +48,6 @@ struct ec {
     uint64_t vmcs;              /* a vCPU (vcpu.c): its VMCS, physical; else 0 */
     uint32_t *fpu;              /* vCPU: FXSAVE image while another EC owns the FPU */
     uint64_t cr2;               /* vCPU: guest CR2, which the VMCS does not hold */
-    uint64_t syscall_msr[4];    /* vCPU: guest STAR, LSTAR, FMASK, KERNEL_GS_BASE (vcpu.c) */
     unsigned event;             /* vCPU: STARTUP or RECALL to deliver before entry */
     uint16_t vpid;
     bool launched;              /* vCPU: VMLAUNCH done, VMRESUME from now on */

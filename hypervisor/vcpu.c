@@ -67,6 +67,22 @@ void vmx_exit_entry(void);
 
 static uint16_t next_vpid = 1;
 
+/* The SYSCALL MSRs, which the VMCS does not switch (SDM Vol. 3C 27.3: only the GS base):
+   the CPU loads the guest's from the vCPU's list at each entry, stores them back at each
+   exit (SWAPGS changes KERNEL_GS_BASE) and loads the host's (24.7.2, 24.8.2, 27.6). */
+struct msr_entry {
+    uint32_t index, reserved;
+    uint64_t value;
+};
+#define SYSCALL_MSRS 4
+static const uint32_t syscall_msr_index[SYSCALL_MSRS] = {
+    MSR_STAR, MSR_LSTAR, MSR_FMASK, MSR_KERNEL_GS_BASE
+};
+static struct msr_entry host_msrs[SYSCALL_MSRS] __attribute__((aligned(16)));
+
+/* A vCPU's list lies in its FXSAVE page, after the 512-byte image. */
+static struct msr_entry *guest_msrs(struct ec *ec) { return (struct msr_entry *)(ec->fpu + 128); }
+
 /* SDM 24.6 / A.3: a control's value honours the bits the CPU fixes at 0 or 1. */
 static uint32_t ctl(uint64_t allowed, uint32_t want)
 {
@@ -134,6 +150,15 @@ static void setup_controls(struct ec *ec)
     vmcs_write(VMCS_IO_BITMAP_B, ec->pd->io_bitmap + PAGE_SIZE);
     vmcs_write(VMCS_EPT_POINTER, ec->pd->ept | EPTP_WB_4LEVEL | (v->ept_ad ? EPTP_AD : 0));
     vmcs_write(VMCS_VPID, ec->vpid);
+    for (unsigned i = 0; i < SYSCALL_MSRS; i++)  /* the same on every CPU; KERNEL_GS_BASE 0 */
+        host_msrs[i] = (struct msr_entry){ syscall_msr_index[i], 0,
+                                           i < 3 ? rdmsr(syscall_msr_index[i]) : 0 };
+    vmcs_write(VMCS_EXIT_MSR_STORE, virt_to_phys(guest_msrs(ec)));
+    vmcs_write(VMCS_ENTRY_MSR_LOAD, virt_to_phys(guest_msrs(ec)));
+    vmcs_write(VMCS_EXIT_MSR_LOAD, virt_to_phys(host_msrs));
+    vmcs_write(VMCS_EXIT_MSR_STORE_COUNT, SYSCALL_MSRS);
+    vmcs_write(VMCS_ENTRY_MSR_LOAD_COUNT, SYSCALL_MSRS);
+    vmcs_write(VMCS_EXIT_MSR_LOAD_COUNT, SYSCALL_MSRS);
     vmcs_write(VMCS_LINK_POINTER, ~0ull);
 }
 
@@ -186,6 +211,8 @@ struct ec *vcpu_create(struct pd *pd, unsigned cpu)
     ec->fpu = phys_to_virt(fpu);
     *(uint16_t *)ec->fpu = FXSAVE_FCW_DEFAULT;
     ec->fpu[6] = FXSAVE_MXCSR_DEFAULT;
+    for (unsigned i = 0; i < SYSCALL_MSRS; i++)
+        guest_msrs(ec)[i].index = syscall_msr_index[i];
     *(uint32_t *)phys_to_virt(ec->vmcs) = vmx_caps.revision;
     ec->vpid = next_vpid++;
     if (!next_vpid)                     /* VPID 0 is the host's */
@@ -278,10 +305,6 @@ _Static_assert(sizeof(first) == 28, "one entry per MTD group, plus the end");
 _Static_assert(sizeof(fields) / sizeof(fields[0]) == 56, "groups as listed in first[]");
 #define FIELD_GROUPS 0x1ffffcull        /* the groups with fields: RSP (bit 2) to EFER_PAT */
 
-/* SYSCALL state the VMCS does not switch (SDM Vol. 3C 27.3, 28.5: only the GS base); the
-   guest's are loaded before each entry, the host's after each exit, before ring 3 could
-   SYSCALL into a guest's LSTAR. KERNEL_GS_BASE is read back: SWAPGS changes it. */
-static const uint32_t syscall_msrs[] = { MSR_STAR, MSR_LSTAR, MSR_FMASK, MSR_KERNEL_GS_BASE };
 _Static_assert(offsetof(struct vireo_vcpu_state, kernel_gs_base) ==
                offsetof(struct vireo_vcpu_state, star) + 24, "the UTCB's order, side by side");
 
@@ -292,8 +315,8 @@ static void state_out(struct ec *ec, struct vireo_vcpu_state *s, uint64_t mtd)
 {
     const struct regs *r = &ec->regs;
     s->mtd = mtd;
-    if (mtd & VIREO_MTD_SYSCALL)
-        memcpy(&s->star, ec->syscall_msr, sizeof(ec->syscall_msr));
+    for (unsigned i = 0; i < SYSCALL_MSRS && (mtd & VIREO_MTD_SYSCALL); i++)
+        (&s->star)[i] = guest_msrs(ec)[i].value;
     if (mtd & VIREO_MTD_GPR_ACDB) {
         s->rax = r->rax;
         s->rcx = r->rcx;
@@ -398,11 +421,12 @@ void vcpu_state_in(struct ec *ec, const struct vireo_vcpu_state *s)
         controls(s);
     if (mtd & VIREO_MTD_INJ)
         inject(s);
-    if (mtd & VIREO_MTD_SYSCALL) {      /* values WRMSR takes: a #GP here would be ring 0's */
-        ec->syscall_msr[0] = s->star;
-        ec->syscall_msr[1] = canonical(s->lstar);
-        ec->syscall_msr[2] = (uint32_t)s->fmask;
-        ec->syscall_msr[3] = canonical(s->kernel_gs_base);
+    if (mtd & VIREO_MTD_SYSCALL) {      /* values WRMSR takes: else the VM entry fails */
+        struct msr_entry *m = guest_msrs(ec);
+        m[0].value = s->star;
+        m[1].value = canonical(s->lstar);
+        m[2].value = (uint32_t)s->fmask;
+        m[3].value = canonical(s->kernel_gs_base);
     }
 }
 
@@ -438,8 +462,6 @@ NORETURN void vcpu_return(struct ec *ec)
     kernel_unlock();
     if (read_cr2() != ec->cr2)
         write_cr2(ec->cr2);
-    for (unsigned i = 0; i < 4; i++)
-        wrmsr(syscall_msrs[i], ec->syscall_msr[i]);
     vmx_enter(&ec->regs, ec->launched);
     __builtin_unreachable();
 }
@@ -448,7 +470,6 @@ NORETURN void vcpu_return(struct ec *ec)
 NORETURN void vcpu_entry_failed(void);
 NORETURN void vcpu_entry_failed(void)
 {
-    cpu_load_syscall();
     kernel_lock();
     ec_kill_current("VM entry failed: VM-instruction error %lu",
                     vmcs_read(VMCS_INSTR_ERROR));
@@ -481,8 +502,6 @@ NORETURN void vmx_exit_handler(void)
     if (!(reason & EXIT_FAILED_ENTRY))
         ec->launched = true;
     ec->cr2 = read_cr2();
-    ec->syscall_msr[3] = rdmsr(MSR_KERNEL_GS_BASE);
-    cpu_load_syscall();
     c->tr_stale = true;
     if (reason == VIREO_EXIT_EXTERNAL_INTERRUPT)
         __asm__ volatile("sti; nop; cli" ::: "memory");

@@ -4,6 +4,7 @@
 #include "mb1.h"
 
 #include <stdbool.h>
+#include "bytes.h"
 
 #define PAGE 0x1000ull
 #define ELF_EHDR_SIZE 52u
@@ -58,42 +59,6 @@ const char *mb1_strerror(enum mb1_status status)
     if ((unsigned)status >= MB1_STATUS_COUNT)
         return "unknown multiboot loader status";
     return messages[status];
-}
-
-static uint32_t rd16(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
-static uint32_t rd32(const uint8_t *p) { return rd16(p) | rd16(p + 2) << 16; }
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void wr64(uint8_t *p, uint64_t v)
-{
-    wr32(p, (uint32_t)v);
-    wr32(p + 4, (uint32_t)(v >> 32));
-}
-
-static void copy(uint8_t *d, const uint8_t *s, size_t n)
-{
-    while (n--)
-        *d++ = *s++;
-}
-
-static void fill(uint8_t *d, uint8_t c, size_t n)
-{
-    while (n--)
-        *d++ = c;
-}
-
-/* Length of s, or max + 1 if it is longer than max. */
-static size_t bounded_len(const char *s, size_t max)
-{
-    size_t n = 0;
-    while (n <= max && s[n])
-        n++;
-    return n;
 }
 
 static uint64_t align_up(uint64_t v) { return (v + PAGE - 1) & ~(PAGE - 1); }
