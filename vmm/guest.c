@@ -18,6 +18,10 @@
 /* The loaders' segments (mb1_segment, linux_segment) in the UTCB's format. */
 #define SEG(d, m) ((d) = (struct vireo_segment){ .sel = (m).selector, .base = (m).base, \
                                                  .limit = (m).limit, .ar = (m).access_rights })
+/* The six segment registers of a loader's entry state (both loaders name them alike). */
+#define SEGS(s, b) do { SEG((s)->cs, (b).cs); SEG((s)->ds, (b).ds); SEG((s)->es, (b).es); \
+                        SEG((s)->ss, (b).ss); SEG((s)->fs, (b).fs); SEG((s)->gs, (b).gs); \
+                   } while (0)
 
 static const char *const keys[] = { "guest", "kernel", "initrd" };
 
@@ -46,12 +50,7 @@ static bool load_mb1(struct vireo_vcpu_state *s, const uint8_t *image, uint64_t 
     entry_state(s, b.eip, b.eflags, b.cr0);
     s->rax = b.eax;
     s->rbx = b.ebx;
-    SEG(s->cs, b.cs);
-    SEG(s->ds, b.ds);
-    SEG(s->es, b.es);
-    SEG(s->ss, b.ss);
-    SEG(s->fs, b.fs);
-    SEG(s->gs, b.gs);
+    SEGS(s, b);
     return true;
 }
 
@@ -75,12 +74,7 @@ static bool load_linux(struct vireo_vcpu_state *s, const uint8_t *kernel, uint64
     entry_state(s, b.eip, b.eflags, b.cr0);
     vmm_guest_no_apic = true;
     s->rsi = b.esi;
-    SEG(s->cs, b.cs);
-    SEG(s->ds, b.ds);
-    SEG(s->es, b.es);
-    SEG(s->ss, b.ss);
-    SEG(s->fs, b.fs);
-    SEG(s->gs, b.gs);
+    SEGS(s, b);
     s->gdtr = (struct vireo_segment){ .base = b.gdt_base, .limit = b.gdt_limit };
     return true;
 }
