@@ -427,6 +427,19 @@ uint64_t worker_wait(struct worker *w, uint64_t us)
     return hc_sm_down(w->done, deadline_us(us));
 }
 
+/*
+ * Sleeps in 1 ms naps on sm (which nobody ups) until *flag is nonzero or us have passed.
+ * On a loaded host an emulated CPU can stall for longer than any fixed settle time, so
+ * tests wait for what they need to see rather than for a guess at how long it takes.
+ */
+bool wait_flag(uint64_t sm, volatile const uint64_t *flag, uint64_t us)
+{
+    uint64_t end = deadline_us(us);
+    while (!*flag && rdtsc() < end)
+        hc_sm_down(sm, deadline_us(1000));
+    return *flag != 0;
+}
+
 /* ---- Objects and checks -------------------------------------------------------------------- */
 
 uint64_t mk_pd(uint64_t sel)

@@ -220,6 +220,7 @@ uint64_t worker_run(struct worker *w);
 uint64_t worker_start(struct worker *w, unsigned cpu, worker_fn fn);
 /* Waits (bounded) for fn to return: SUCCESS, or TIMEOUT after `us`. */
 uint64_t worker_wait(struct worker *w, uint64_t us);
+bool wait_flag(uint64_t sm, volatile const uint64_t *flag, uint64_t us);
 
 /* ---- Checks on capabilities ------------------------------------------------------------ */
 

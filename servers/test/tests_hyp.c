@@ -415,8 +415,9 @@ static const char *hyp_revoke_waited_sm(void)
     w.ctx->sel[0] = sm;
     w.ctx->arg[0] = REVOKE_WAIT_US;
     EXPECT(worker_run(&w), VIREO_SUCCESS);
+    CHECK(wait_flag(pause_sm, &w.ctx->res[1], WAIT_US), "the worker did not start waiting");
+    /* It set the flag just before its down: let it get there. */
     EXPECT(hc_sm_down(pause_sm, deadline_us(SETTLE_US)), VIREO_TIMEOUT);
-    CHECK(w.ctx->res[1] == 1, "the worker did not start waiting");
     EXPECT(hc_revoke(crd_obj(sm, 0, VIREO_OBJ_ALL), VIREO_HC_FLAG_REVOKE_SELF), VIREO_SUCCESS);
     EXPECT(worker_wait(&w, WAIT_US), VIREO_SUCCESS);
     CHECK(w.ctx->res[0] == VIREO_ABORTED || w.ctx->res[0] == VIREO_TIMEOUT,
