@@ -8,6 +8,7 @@
 #include "pmm.h"
 #include "ptab.h"
 #include "sched.h"
+#include "vmx.h"
 
 #define EPT_RWX 7ull
 #define EPT_MEMTYPE_WB (6ull << 3)
@@ -34,14 +35,16 @@ static const struct ptab_ops ept_ops = {
 
 /* VIREO_MEM_R/W/X are EPT's bits 0-2. Writable or executable without readable is a
    misconfiguration (SDM 29.3.3.1): such pages stay unmapped, and the guest's access
-   exits to its VMM. */
+   exits to its VMM. Large pages where the CPU has them and a node's alignment allows:
+   a node is unmapped whole, so a large leaf is never split. */
 static int ept_map(void *ctx, uint64_t base, uint64_t target, unsigned order, unsigned rights)
 {
     struct pd *pd = ctx;
     if (!(rights & VIREO_MEM_R))
         return VIREO_SUCCESS;
     int r = ptab_map(&ept_ops, pd->ept, base << PAGE_SHIFT, target << PAGE_SHIFT,
-                     PAGE_SIZE << order, (rights & EPT_RWX) | EPT_MEMTYPE_WB, PAGE_SHIFT);
+                     PAGE_SIZE << order, (rights & EPT_RWX) | EPT_MEMTYPE_WB,
+                     vmx_caps.ept_1g ? 30 : vmx_caps.ept_2m ? 21 : PAGE_SHIFT);
     return r == PTAB_OK ? VIREO_SUCCESS : r == PTAB_NOMEM ? VIREO_NO_MEM : VIREO_BAD_PAR;
 }
 
