@@ -79,11 +79,12 @@ static const struct {
     { 0x80000001u, 3, 1u << 27 },       /* RDTSCP */
 };
 
-static void exit_cpuid(struct vireo_vcpu_state *s)
+/* The guest's view of CPUID leaf `leaf`, subleaf `sub`: the host's, edited. */
+static void cpuid_answer(uint32_t leaf, uint32_t sub, uint32_t out[4])
 {
-    uint32_t leaf = (uint32_t)s->rax, r[4];
+    uint32_t r[4];
     __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
-                     : "a"(leaf), "c"((uint32_t)s->rcx));
+                     : "a"(leaf), "c"(sub));
     for (unsigned i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++)
         if (hidden[i].leaf == leaf)
             r[hidden[i].reg] &= ~hidden[i].bits;
@@ -117,10 +118,43 @@ static void exit_cpuid(struct vireo_vcpu_state *s)
     } else if (leaf > CPUID_HV_BASE && leaf < CPUID_HV_BASE + 0x10000) {
         a = b = c = d = 0;
     }
-    s->rax = a;
-    s->rbx = b;
-    s->rcx = c;
-    s->rdx = d;
+    out[0] = a;
+    out[1] = b;
+    out[2] = c;
+    out[3] = d;
+}
+
+/*
+ * A leaf's answer is worked out once per (leaf, subleaf): a guest that spins on CPUID
+ * costs a table look-up per exit. The host CPU a vCPU runs on is fixed; whatever changes
+ * an answer later (guest state that CPUID reflects) must call cpuid_forget().
+ */
+#define CPUID_CACHE 64
+static struct {
+    uint32_t leaf, sub, r[4];
+    bool valid;
+} cpuid_cache[CPUID_CACHE];
+
+void cpuid_forget(void)
+{
+    memset(cpuid_cache, 0, sizeof(cpuid_cache));
+}
+
+static void exit_cpuid(struct vireo_vcpu_state *s)
+{
+    uint32_t leaf = (uint32_t)s->rax, sub = (uint32_t)s->rcx;
+    unsigned i = (leaf ^ leaf >> 24 ^ sub * 7) % CPUID_CACHE;
+    if (!cpuid_cache[i].valid || cpuid_cache[i].leaf != leaf || cpuid_cache[i].sub != sub) {
+        cpuid_answer(leaf, sub, cpuid_cache[i].r);
+        cpuid_cache[i].leaf = leaf;
+        cpuid_cache[i].sub = sub;
+        cpuid_cache[i].valid = true;
+    }
+    const uint32_t *r = cpuid_cache[i].r;
+    s->rax = r[0];
+    s->rbx = r[1];
+    s->rcx = r[2];
+    s->rdx = r[3];
     skip(s, VIREO_MTD_GPR_ACDB);
 }
 

@@ -48,6 +48,9 @@ bool guest_load(struct vireo_vcpu_state *s);
 /* CPUID hides the local APIC, which the VMM does not model yet: a Linux guest then uses
    the 8259 and the PIT alone (set by guest.c for Linux; multiboot test guests see it). */
 extern bool vmm_guest_no_apic;
+/* CPUID answers are cached per (leaf, subleaf) (vmm/exits.c): a change to what they
+   reflect must drop them. */
+void cpuid_forget(void);
 
 /* MSRs (vmm/msr.c). A read gives false for an MSR the guest does not have (#GP). A write
    returns the state groups it changed, to be sent back (MSR_WRITE_DONE if none), or 0 for
