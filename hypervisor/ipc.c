@@ -154,8 +154,8 @@ void ipc_state_in(struct ec *ec, const struct vireo_vcpu_state *s)
         r->rdi = s->rdi;
     }
     if (s->mtd & VIREO_MTD_GPR_R8_R15) {
-        memcpy(&r->r8, &s->r8, 4 * sizeof(uint64_t));
-        memcpy(&r->r12, &s->r12, 4 * sizeof(uint64_t));
+        __builtin_memcpy(&r->r8, &s->r8, 4 * sizeof(uint64_t));
+        __builtin_memcpy(&r->r12, &s->r12, 4 * sizeof(uint64_t));
     }
 }
 

@@ -277,8 +277,6 @@ struct state_field {
 
 static const struct state_field fields[] = {
     FIELD(GUEST_RSP, rsp),                                      /* MTD_RSP */
-    FIELD(GUEST_RIP, rip), FIELD(EXIT_INSTR_LEN, inst_len),     /* MTD_RIP_LEN */
-    FIELD(GUEST_RFLAGS, rflags),                                /* MTD_RFLAGS */
     SEGMENT(3, ds), SEGMENT(0, es),                             /* MTD_DS_ES */
     SEGMENT(4, fs), SEGMENT(5, gs),                             /* MTD_FS_GS */
     SEGMENT(1, cs), SEGMENT(2, ss),                             /* MTD_CS_SS */
@@ -290,7 +288,6 @@ static const struct state_field fields[] = {
     FIELD(GUEST_DR7, dr7),                                      /* MTD_DR */
     FIELD(GUEST_SYSENTER_CS, sysenter_cs), FIELD(GUEST_SYSENTER_ESP, sysenter_rsp),
     FIELD(GUEST_SYSENTER_EIP, sysenter_rip),                    /* MTD_SYSENTER */
-    FIELD(EXIT_QUAL, qual[0]), FIELD(GUEST_PHYS_ADDR, qual[1]), /* MTD_QUAL */
     FIELD(PROC_CTLS, ctrl[0]), FIELD(PROC_CTLS2, ctrl[1]),      /* MTD_CTRL (in: special) */
     FIELD(IDT_VECTORING_INFO, inj_info), FIELD(IDT_VECTORING_ERROR, inj_error), /* MTD_INJ */
     FIELD(GUEST_INTR_STATE, intr_state), FIELD(GUEST_ACTV_STATE, actv_state),   /* MTD_STA */
@@ -298,12 +295,15 @@ static const struct state_field fields[] = {
     FIELD(GUEST_EFER, efer), FIELD(GUEST_PAT, pat),             /* MTD_EFER_PAT */
 };
 
-/* Index of each MTD group's first field; groups not kept in the VMCS are empty. */
-static const uint8_t first[] = { 0, 0, 0, 1, 3, 4, 12, 20, 28, 32, 36, 38, 40, 41, 42, 45,
-                                 47, 49, 51, 53, 54, 56, 56, 56, 56, 56, 56, 56 };
+/* Index of each MTD group's first field; groups not kept in the VMCS, and the STRAIGHT
+   ones, are empty. */
+static const uint8_t first[] = { 0, 0, 0, 1, 1, 1, 9, 17, 25, 29, 33, 35, 37, 38, 39, 42,
+                                 42, 44, 46, 48, 49, 51, 51, 51, 51, 51, 51, 51 };
 _Static_assert(sizeof(first) == 28, "one entry per MTD group, plus the end");
-_Static_assert(sizeof(fields) / sizeof(fields[0]) == 56, "groups as listed in first[]");
+_Static_assert(sizeof(fields) / sizeof(fields[0]) == 51, "groups as listed in first[]");
 #define FIELD_GROUPS 0x1ffffcull        /* the groups with fields: RSP (bit 2) to EFER_PAT */
+/* Groups copied straight, not by the table walk, which costs more than they do. */
+#define STRAIGHT ((uint64_t)(VIREO_MTD_RIP_LEN | VIREO_MTD_RFLAGS | VIREO_MTD_QUAL))
 
 _Static_assert(offsetof(struct vireo_vcpu_state, kernel_gs_base) ==
                offsetof(struct vireo_vcpu_state, star) + 24, "the UTCB's order, side by side");
@@ -329,15 +329,25 @@ static void state_out(struct ec *ec, struct vireo_vcpu_state *s, uint64_t mtd)
         s->rdi = r->rdi;
     }
     if (mtd & VIREO_MTD_GPR_R8_R15) {   /* struct regs keeps R8-R11 apart from R12-R15 */
-        memcpy(&s->r8, &r->r8, 4 * sizeof(uint64_t));
-        memcpy(&s->r12, &r->r12, 4 * sizeof(uint64_t));
+        __builtin_memcpy(&s->r8, &r->r8, 4 * sizeof(uint64_t));
+        __builtin_memcpy(&s->r12, &r->r12, 4 * sizeof(uint64_t));
     }
     if (mtd & VIREO_MTD_CR) {
         s->cr0 = read_cr(VMCS_GUEST_CR0);
         s->cr4 = read_cr(VMCS_GUEST_CR4);
         s->cr2 = ec->cr2;
     }
-    for (uint64_t m = mtd & FIELD_GROUPS; m; m &= m - 1) {
+    if (mtd & VIREO_MTD_RIP_LEN) {      /* the groups most exits name, straight */
+        s->rip = vmcs_read(VMCS_GUEST_RIP);
+        s->inst_len = vmcs_read(VMCS_EXIT_INSTR_LEN);
+    }
+    if (mtd & VIREO_MTD_RFLAGS)
+        s->rflags = vmcs_read(VMCS_GUEST_RFLAGS);
+    if (mtd & VIREO_MTD_QUAL) {
+        s->qual[0] = vmcs_read(VMCS_EXIT_QUAL);
+        s->qual[1] = vmcs_read(VMCS_GUEST_PHYS_ADDR);
+    }
+    for (uint64_t m = mtd & FIELD_GROUPS & ~STRAIGHT; m; m &= m - 1) {
         unsigned g = (unsigned)__builtin_ctzll(m);
         for (unsigned i = first[g]; i < first[g + 1]; i++) {
             void *to = (char *)s + fields[i].offset;
@@ -396,12 +406,14 @@ void vcpu_state_in(struct ec *ec, const struct vireo_vcpu_state *s)
     uint64_t mtd = s->mtd & VIREO_MTD_ALL;
     vmcs_current(this_cpu(), ec);
     ipc_state_in(ec, s);                /* the GPR groups */
-    for (uint64_t m = mtd & FIELD_GROUPS & ~(uint64_t)(VIREO_MTD_CTRL | VIREO_MTD_INJ); m;
+    if (mtd & VIREO_MTD_RIP_LEN)
+        vmcs_write(VMCS_GUEST_RIP, s->rip);
+    if (mtd & VIREO_MTD_RFLAGS)
+        vmcs_write(VMCS_GUEST_RFLAGS, s->rflags);
+    for (uint64_t m = mtd & FIELD_GROUPS & ~(STRAIGHT | VIREO_MTD_CTRL | VIREO_MTD_INJ); m;
          m &= m - 1) {
         unsigned g = (unsigned)__builtin_ctzll(m);
         for (unsigned i = first[g]; i < first[g + 1]; i++) {
-            if (VMCS_FIELD_KIND(fields[i].field) == VMCS_KIND_EXIT_INFO)
-                continue;
             const void *from = (const char *)s + fields[i].offset;
             vmcs_write(fields[i].field, fields[i].size == 8 ? *(const uint64_t *)from
                                         : fields[i].size == 4 ? *(const uint32_t *)from

@@ -68,9 +68,6 @@ enum vmcs_field {
     VMCS_HOST_RIP = 0x6c16,
 };
 
-/* Bits 11:10 of an encoding: the field's kind (SDM 24.11.2). */
-#define VMCS_FIELD_KIND(f) (((f) >> 10) & 3u)
-#define VMCS_KIND_EXIT_INFO 1u
 
 static inline uint64_t vmcs_read(enum vmcs_field f)
 {
