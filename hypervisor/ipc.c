@@ -270,13 +270,13 @@ NORETURN void sys_reply(struct ec *ec, struct regs *r)
 }
 
 /*
- * Whether a reply may take the fast path: its caller waits in a plain call (a SYSCALL,
- * not an exception or a VM exit), it has nothing to delegate and nobody waits for it.
+ * Whether a reply may take the fast path: its caller waits in a plain call (a SYSCALL) or
+ * a VM exit (not an exception), it has nothing to delegate and nobody waits for it.
  */
 static ALWAYS_INLINE bool fast_reply_allowed(const struct ec *ec, const struct ec *caller)
 {
-    return caller && !caller->in_exception && !caller->iret && !ec->orphan && !ec->waiters &&
-           !ec->utcb->head.typed;
+    return caller && (!caller->in_exception || caller->vmcs) && !caller->iret &&
+           !ec->orphan && !ec->waiters && !ec->utcb->head.typed;
 }
 
 /*
@@ -296,9 +296,16 @@ NORETURN void ipc_reply_fast(struct ec *ec)
     struct ec *caller = ec->caller;
     if (!fast_reply_allowed(ec, caller))
         sys_reply(ec, &ec->regs);
-    transfer(ec, caller);
+    bool vcpu = caller->in_exception;   /* back into its guest, with the state it names */
+    if (vcpu)
+        vcpu_state_in(caller, &ec->utcb->vcpu);
+    else
+        transfer(ec, caller);
+    caller->in_exception = false;
     ec->caller = NULL;
     caller->callee = NULL;
+    if (vcpu)
+        switch_to(caller);
     switch_prepare(caller);
     kernel_unlock();
     ret_user_reply(&caller->regs);
