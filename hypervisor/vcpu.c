@@ -30,6 +30,7 @@
 #define PROC_MWAIT_EXITING (1u << 10)
 #define PROC_NMI_WINDOW (1u << 22)
 #define PROC_IO_BITMAPS (1u << 25)
+#define PROC_MSR_BITMAPS (1u << 28)
 #define PROC_MONITOR_EXITING (1u << 29)
 #define PROC_SECONDARY (1u << 31)
 #define PROC2_EPT (1u << 1)
@@ -51,6 +52,8 @@
 #define CR0_PE (1ull << 0)
 #define CR0_PG (1ull << 31)
 #define MSR_PAT 0x277
+#define MSR_SYSENTER_CS 0x174
+#define MSR_FS_BASE 0xc0000100
 #define FXSAVE_FCW_DEFAULT 0x37f
 #define FXSAVE_MXCSR_DEFAULT 0x1f80
 #define SEGMENTS 8
@@ -80,8 +83,17 @@ static const uint32_t syscall_msr_index[SYSCALL_MSRS] = {
 };
 static struct msr_entry host_msrs[SYSCALL_MSRS] __attribute__((aligned(16)));
 
-/* A vCPU's list lies in its FXSAVE page, after the 512-byte image. */
+/* A vCPU's pages: its VMCS; its FXSAVE image and, after the 512 bytes, its MSR list; its
+   MSR bitmap (SDM 24.6.9); and one spare, for XSAVE state. */
+#define VCPU_ORDER 2
 static struct msr_entry *guest_msrs(struct ec *ec) { return (struct msr_entry *)(ec->fpu + 128); }
+static uint8_t *msr_bitmap(struct ec *ec) { return (uint8_t *)ec->fpu + PAGE_SIZE; }
+
+/* The MSRs of enum vireo_msr_pass. */
+static const uint32_t pass_msr[VIREO_MSR_PASS_COUNT] = {
+    MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_SYSENTER_CS, MSR_SYSENTER_CS + 1,
+    MSR_SYSENTER_CS + 2, MSR_STAR, MSR_LSTAR, MSR_FMASK, MSR_PAT
+};
 
 /* SDM 24.6 / A.3: a control's value honours the bits the CPU fixes at 0 or 1. */
 static uint32_t ctl(uint64_t allowed, uint32_t want)
@@ -142,12 +154,14 @@ static void setup_controls(struct ec *ec)
                                                  PIN_VIRTUAL_NMIS));
     vmcs_write(VMCS_PROC_CTLS, ctl(v->proc_ctls, PROC_TSC_OFFSET | PROC_HLT_EXITING |
                                                    PROC_MWAIT_EXITING | PROC_IO_BITMAPS |
-                                                   PROC_MONITOR_EXITING | PROC_SECONDARY));
+                                                   PROC_MSR_BITMAPS | PROC_MONITOR_EXITING |
+                                                   PROC_SECONDARY));
     vmcs_write(VMCS_PROC_CTLS2, ctl(v->proc2_ctls, PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED));
     vmcs_write(VMCS_EXIT_CTLS, ctl(v->exit_ctls, EXIT_HOST_64 | EXIT_PAT | EXIT_EFER));
     vmcs_write(VMCS_ENTRY_CTLS, ctl(v->entry_ctls, ENTRY_PAT | ENTRY_EFER));
     vmcs_write(VMCS_IO_BITMAP_A, ec->pd->io_bitmap);   /* ports the VM PD holds pass */
     vmcs_write(VMCS_IO_BITMAP_B, ec->pd->io_bitmap + PAGE_SIZE);
+    vmcs_write(VMCS_MSR_BITMAP, virt_to_phys(msr_bitmap(ec)));
     vmcs_write(VMCS_EPT_POINTER, ec->pd->ept | EPTP_WB_4LEVEL | (v->ept_ad ? EPTP_AD : 0));
     vmcs_write(VMCS_VPID, ec->vpid);
     for (unsigned i = 0; i < SYSCALL_MSRS; i++)  /* the same on every CPU; KERNEL_GS_BASE 0 */
@@ -197,20 +211,16 @@ struct ec *vcpu_create(struct pd *pd, unsigned cpu)
     struct ec *ec = ec_create(pd, cpu, 0, 0, 0);
     if (!ec)
         return NULL;
-    ec->vmcs = page_alloc_zeroed(0);
-    uint64_t fpu = page_alloc_zeroed(0);
-    if (!ec->vmcs || !fpu) {
-        if (ec->vmcs)
-            page_free(ec->vmcs, 0);
-        if (fpu)
-            page_free(fpu, 0);
-        ec->vmcs = 0;
+    uint64_t pages = page_alloc_zeroed(VCPU_ORDER);
+    if (!pages) {
         kobj_destroy(&ec->obj);
         return NULL;
     }
-    ec->fpu = phys_to_virt(fpu);
+    ec->vmcs = pages;
+    ec->fpu = phys_to_virt(pages + PAGE_SIZE);
     *(uint16_t *)ec->fpu = FXSAVE_FCW_DEFAULT;
     ec->fpu[6] = FXSAVE_MXCSR_DEFAULT;
+    memset(msr_bitmap(ec), 0xff, PAGE_SIZE);    /* every MSR exits */
     for (unsigned i = 0; i < SYSCALL_MSRS; i++)
         guest_msrs(ec)[i].index = syscall_msr_index[i];
     *(uint32_t *)phys_to_virt(ec->vmcs) = vmx_caps.revision;
@@ -238,8 +248,7 @@ bool vcpu_release(struct ec *ec)
         __asm__ volatile("vmclear %0" :: "m"(ec->vmcs) : "cc", "memory");
         c->vmcs = 0;
     }
-    page_free(ec->vmcs, 0);
-    page_free(virt_to_phys(ec->fpu), 0);
+    page_free(ec->vmcs, VCPU_ORDER);
     return true;
 }
 
@@ -376,9 +385,24 @@ static void inject(const struct vireo_vcpu_state *s)
     vmcs_write(VMCS_ENTRY_INSTR_LEN, s->inst_len);
 }
 
-/* The VMM may choose its exits, but not give up what isolation needs. */
-static void controls(const struct vireo_vcpu_state *s)
+/* Clears or sets the bitmap's read and write bits of the MSRs a VMM may pass (bit
+   numbers: low MSRs from 0, high ones from 8192; reads, then writes from 16384). */
+static void msr_pass(struct ec *ec, uint32_t pass)
 {
+    for (unsigned i = 0; i < 2 * VIREO_MSR_PASS_COUNT; i++) {
+        bool write = i >= VIREO_MSR_PASS_COUNT;
+        uint32_t msr = pass_msr[i % VIREO_MSR_PASS_COUNT];
+        unsigned bit = (msr & 0x1fff) + (msr >> 31) * 8192 + write * 16384;
+        uint8_t *b = &msr_bitmap(ec)[bit / 8], m = (uint8_t)(1u << bit % 8);
+        *b = pass >> (i % VIREO_MSR_PASS_COUNT + write * VIREO_MSR_PASS_WRITE) & 1 ? *b & ~m
+                                                                                  : *b | m;
+    }
+}
+
+/* The VMM may choose its exits, but not give up what isolation needs. */
+static void controls(struct ec *ec, const struct vireo_vcpu_state *s)
+{
+    msr_pass(ec, s->msr_pass);
     uint32_t keep = PROC_INTR_WINDOW | PROC_NMI_WINDOW;
     uint32_t proc = ((uint32_t)vmcs_read(VMCS_PROC_CTLS) & keep) | (s->ctrl[0] & ~keep);
     vmcs_write(VMCS_PROC_CTLS, ctl(vmx_caps.proc_ctls, proc | PROC_IO_BITMAPS | PROC_SECONDARY |
@@ -430,7 +454,7 @@ void vcpu_state_in(struct ec *ec, const struct vireo_vcpu_state *s)
         vmcs_write(VMCS_ENTRY_CTLS, entry | (s->efer & EFER_LMA ? ENTRY_IA32E : 0));
     }
     if (mtd & VIREO_MTD_CTRL)
-        controls(s);
+        controls(ec, s);
     if (mtd & VIREO_MTD_INJ)
         inject(s);
     if (mtd & VIREO_MTD_SYSCALL) {      /* values WRMSR takes: else the VM entry fails */

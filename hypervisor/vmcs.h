@@ -9,6 +9,7 @@ enum vmcs_field {
     VMCS_HOST_ES = 0x0c00,              /* ES CS SS DS FS GS TR, 2 apart */
     VMCS_IO_BITMAP_A = 0x2000,
     VMCS_IO_BITMAP_B = 0x2002,
+    VMCS_MSR_BITMAP = 0x2004,
     VMCS_EXIT_MSR_STORE = 0x2006,
     VMCS_EXIT_MSR_LOAD = 0x2008,
     VMCS_ENTRY_MSR_LOAD = 0x200a,

@@ -48,11 +48,20 @@ static void inject_gp(struct vireo_vcpu_state *s)
     s->mtd = VIREO_MTD_INJ;
 }
 
-/* The first run: load the guest (vmm/guest.c), give it its RAM at GPA 0, start it. */
+#define PASS_RW(m) (1u << VIREO_MSR_PASS_##m | 1u << (VIREO_MSR_PASS_WRITE + VIREO_MSR_PASS_##m))
+
+/* The first run: load the guest (vmm/guest.c), give it its RAM at GPA 0, start it. The
+   segment-base MSRs an OS writes at every task switch go without exits: the vCPU switches
+   them itself (include/vireo/vmx.h). */
 static void startup(struct vireo_vcpu_state *s)
 {
+    uint32_t ctrl[2] = { s->ctrl[0], s->ctrl[1] };
     if (!guest_load(s))
         return;
+    s->ctrl[0] = ctrl[0];
+    s->ctrl[1] = ctrl[1];
+    s->msr_pass = PASS_RW(FS_BASE) | PASS_RW(GS_BASE) | PASS_RW(KERNEL_GS_BASE);
+    s->mtd |= VIREO_MTD_CTRL;
     struct vireo_utcb *u = (struct vireo_utcb *)EXIT_UTCB;
     unsigned order = (unsigned)__builtin_ctzll(vmm_boot.ram_size >> 12);
     struct vireo_typed_item *item = vireo_utcb_typed(u, 0);
@@ -328,6 +337,6 @@ const struct exit_handler exit_handlers[VIREO_EVENT_COUNT] = {
     ON(EXIT_VMFUNC, vmx_insn, 0),
     ON(EXIT_INVALID_GUEST_STATE, bad_state, VIREO_MTD_RIP_LEN),
     ON(EXIT_EPT_VIOLATION, exit_mmio, EMUL_MTD_IN | VIREO_MTD_QUAL),
-    ON(EVENT_STARTUP, startup, 0),
+    ON(EVENT_STARTUP, startup, VIREO_MTD_CTRL),
     ON(EVENT_RECALL, recall, 0),
 };

@@ -43,6 +43,7 @@ struct vireo_vcpu_state {
     uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
     uint64_t qual[2];           /* exit qualification, guest-physical address */
     uint32_t ctrl[2];           /* primary and secondary processor-based controls */
+    uint32_t msr_pass, reserved; /* with ctrl: MSRs without exits (enum vireo_msr_pass) */
     uint64_t tsc_offset;
     uint64_t cr0, cr2, cr3, cr4, cr8, xcr0;
     uint64_t dr7;

@@ -91,6 +91,27 @@ enum vireo_exit_reason {                /* SDM Vol. 3D Appendix C */
 #define VIREO_INJ_WANT_INTR_WINDOW (1u << 12)   /* exit once the guest can take an interrupt */
 #define VIREO_INJ_WANT_NMI_WINDOW (1u << 13)    /* exit once it can take an NMI */
 
+/*
+ * MSRs a VMM may let its guest read (bit n of vcpu.msr_pass) and write (bit
+ * VIREO_MSR_PASS_WRITE + n) without an exit, sent with VIREO_MTD_CTRL: only those the
+ * VMCS or the vCPU's MSR lists switch, so the guest sees its own values and nothing else.
+ * All others always exit. A cleared bit makes the MSR exit again.
+ */
+enum vireo_msr_pass {
+    VIREO_MSR_PASS_FS_BASE,             /* 0xc0000100 */
+    VIREO_MSR_PASS_GS_BASE,             /* 0xc0000101 */
+    VIREO_MSR_PASS_KERNEL_GS_BASE,      /* 0xc0000102 */
+    VIREO_MSR_PASS_SYSENTER_CS,         /* 0x174 */
+    VIREO_MSR_PASS_SYSENTER_ESP,        /* 0x175 */
+    VIREO_MSR_PASS_SYSENTER_EIP,        /* 0x176 */
+    VIREO_MSR_PASS_STAR,                /* 0xc0000081 */
+    VIREO_MSR_PASS_LSTAR,               /* 0xc0000082 */
+    VIREO_MSR_PASS_FMASK,               /* 0xc0000084 */
+    VIREO_MSR_PASS_PAT,                 /* 0x277 */
+    VIREO_MSR_PASS_COUNT
+};
+#define VIREO_MSR_PASS_WRITE 16
+
 /* Exit qualification of VIREO_EXIT_IO (SDM Table 28-5). */
 #define VIREO_IO_QUAL_SIZE_MASK 0x7u            /* access size - 1 */
 #define VIREO_IO_QUAL_IN (1u << 3)

@@ -255,7 +255,7 @@ run_boot_tests() {
     guest_test mmio --count "^PASS: mmio: " 23
     # Natively the VMM's answers are absent: the guest must say SKIP, not FAIL.
     guest_test vmcall --count "^SKIP: vmcall: " 2
-    guest_test msr --count "^PASS: msr: " 8
+    guest_test msr --count "^PASS: msr: " 10
     guest_test cr --count "^PASS: cr: " 12
     guest_test exceptions --count "^PASS: exceptions: " 11
     guest_test realmode --count "^PASS: realmode: " 12 \

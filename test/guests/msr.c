@@ -10,6 +10,8 @@ const char guest_name[] = "msr";
 #define IA32_STAR 0xc0000081
 #define IA32_LSTAR 0xc0000082
 #define IA32_FMASK 0xc0000084
+#define IA32_FS_BASE 0xc0000100
+#define IA32_GS_BASE 0xc0000101
 #define IA32_KERNEL_GS_BASE 0xc0000102
 /* Outside every documented range (architectural 0-0x1fff, hypervisor 0x40000000-0x400000ff,
  * extended 0xc0000000-0xc0001fff, and the vendors' others). */
@@ -43,6 +45,23 @@ static void round_trip(uint32_t msr, const char *name, uint64_t value)
         wrmsr_safe(msr, old);
 }
 
+/* Vireo's VMM signs CPUID leaf 0x40000000 "Vireo-VMM-v1". */
+static bool under_vireo(void)
+{
+    uint32_t r[4];
+    cpuid(0x40000000, r);
+    return r[1] == 0x65726956 && r[2] == 0x4d562d6f && r[3] == 0x31762d4d;
+}
+
+/* TSC ticks for 64 RDMSRs of msr. */
+static uint64_t rdmsr_ticks(uint32_t msr)
+{
+    uint64_t t0 = rdtsc(), v;
+    for (unsigned i = 0; i < 64; i++)
+        rdmsr_safe(msr, &v);
+    return rdtsc() - t0;
+}
+
 /* QEMU's TCG reads unknown MSRs as 0 and drops writes; it shows CPUID.1:ECX.hypervisor
  * and "TCGTCGTCGTCG" at leaf 0x40000000. */
 static bool under_qemu_tcg(void)
@@ -68,6 +87,17 @@ void guest_main(const struct mb1_info *mbi)
     round_trip(IA32_LSTAR, "IA32_LSTAR", 0xffffffff81a00040ull);
     round_trip(IA32_FMASK, "IA32_FMASK", 0x47700);
     round_trip(IA32_KERNEL_GS_BASE, "IA32_KERNEL_GS_BASE", 0x00007f1234567000ull);
+    round_trip(IA32_FS_BASE, "IA32_FS_BASE", 0x00007f0012345000ull);
+    round_trip(IA32_GS_BASE, "IA32_GS_BASE", 0xffff888012340000ull);
+    /* Vireo's VMM lets the guest at the segment-base MSRs without VM exits (an MSR bitmap
+     * the hypervisor keeps): a read costs a fraction of one that goes to the VMM. */
+    if (under_vireo()) {
+        uint64_t fs = rdmsr_ticks(IA32_FS_BASE), sysenter = rdmsr_ticks(IA32_SYSENTER_CS);
+        check(fs * 4 < sysenter, "msr: IA32_FS_BASE reads without exits (64 reads: %llu ticks; "
+              "IA32_SYSENTER_CS, which exits: %llu)", fs, sysenter);
+    } else {
+        skip("msr: IA32_FS_BASE reads without exits", "not under Vireo");
+    }
 
     if (under_qemu_tcg()) {
         skip("msr: RDMSR of an undefined MSR raises #GP", "QEMU TCG ignores unknown MSRs");
