@@ -46,7 +46,8 @@ struct ec {
     uint64_t deadline;
     struct ec *timeout_next;    /* in its CPU's list of deadlines */
     uint64_t vmcs;              /* a vCPU (vcpu.c): its VMCS, physical; else 0 */
-    uint32_t *fpu;              /* vCPU: FXSAVE image while another EC owns the FPU */
+    uint32_t *fpu;              /* vCPU: XSAVE/FXSAVE image while another EC owns the FPU */
+    uint64_t xcr0;              /* vCPU: its XCR0, live while it owns the FPU */
     uint64_t cr2;               /* vCPU: guest CR2, which the VMCS does not hold */
     unsigned event;             /* vCPU: STARTUP or RECALL to deliver before entry */
     uint16_t vpid;

@@ -83,10 +83,13 @@ static const uint32_t syscall_msr_index[SYSCALL_MSRS] = {
 };
 static struct msr_entry host_msrs[SYSCALL_MSRS] __attribute__((aligned(16)));
 
-/* A vCPU's pages: its VMCS; its FXSAVE image and, after the 512 bytes, its MSR list; its
-   MSR bitmap (SDM 24.6.9); and one spare, for XSAVE state. */
+/* A vCPU's pages: its VMCS; its XSAVE (or FXSAVE) image; its MSR bitmap (SDM 24.6.9);
+   its MSR list. */
 #define VCPU_ORDER 2
-static struct msr_entry *guest_msrs(struct ec *ec) { return (struct msr_entry *)(ec->fpu + 128); }
+static struct msr_entry *guest_msrs(struct ec *ec)
+{
+    return (struct msr_entry *)((uint8_t *)ec->fpu + 2 * PAGE_SIZE);
+}
 static uint8_t *msr_bitmap(struct ec *ec) { return (uint8_t *)ec->fpu + PAGE_SIZE; }
 
 /* The MSRs of enum vireo_msr_pass. */
@@ -103,7 +106,8 @@ static uint32_t ctl(uint64_t allowed, uint32_t want)
 
 static uint64_t cr0_forced(void) { return vmx_caps.cr0_fixed0 & ~(CR0_PE | CR0_PG); }
 
-/* The guest sees `shadow`; the bits the host forces exit when the guest changes them. */
+/* The guest sees `shadow`; the bits the host forces, and CR4.OSXSAVE (which CPUID shows
+   the guest), exit when the guest changes them. */
 static void write_cr(enum vmcs_field cr, uint64_t v)
 {
     bool cr0 = cr == VMCS_GUEST_CR0;
@@ -111,7 +115,7 @@ static void write_cr(enum vmcs_field cr, uint64_t v)
     uint64_t keep = cr0 ? vmx_caps.cr0_fixed1 : vmx_caps.cr4_fixed1;
     vmcs_write(cr, (v | set) & keep);
     vmcs_write(cr0 ? VMCS_CR0_SHADOW : VMCS_CR4_SHADOW, v);
-    vmcs_write(cr0 ? VMCS_CR0_MASK : VMCS_CR4_MASK, set | ~keep);
+    vmcs_write(cr0 ? VMCS_CR0_MASK : VMCS_CR4_MASK, set | ~keep | (cr0 ? 0 : CR4_OSXSAVE));
 }
 
 static uint64_t read_cr(enum vmcs_field cr)
@@ -220,6 +224,7 @@ struct ec *vcpu_create(struct pd *pd, unsigned cpu)
     ec->fpu = phys_to_virt(pages + PAGE_SIZE);
     *(uint16_t *)ec->fpu = FXSAVE_FCW_DEFAULT;
     ec->fpu[6] = FXSAVE_MXCSR_DEFAULT;
+    ec->xcr0 = 1;                       /* x87: XCR0 after RESET */
     memset(msr_bitmap(ec), 0xff, PAGE_SIZE);    /* every MSR exits */
     for (unsigned i = 0; i < SYSCALL_MSRS; i++)
         guest_msrs(ec)[i].index = syscall_msr_index[i];
@@ -341,6 +346,8 @@ static void state_out(struct ec *ec, struct vireo_vcpu_state *s, uint64_t mtd)
         __builtin_memcpy(&s->r8, &r->r8, 4 * sizeof(uint64_t));
         __builtin_memcpy(&s->r12, &r->r12, 4 * sizeof(uint64_t));
     }
+    if (mtd & VIREO_MTD_XSAVE)
+        s->xcr0 = ec->xcr0;
     if (mtd & VIREO_MTD_CR) {
         s->cr0 = read_cr(VMCS_GUEST_CR0);
         s->cr4 = read_cr(VMCS_GUEST_CR4);
@@ -455,6 +462,13 @@ void vcpu_state_in(struct ec *ec, const struct vireo_vcpu_state *s)
     }
     if (mtd & VIREO_MTD_CTRL)
         controls(ec, s);
+    /* An XCR0 XSETBV takes (SDM Vol. 2C): x87 on, AVX only with SSE, nothing unoffered. */
+    uint64_t x = s->xcr0;
+    if ((mtd & VIREO_MTD_XSAVE) && (x & 1) && !(x & ~vmx_caps.xcr0) && (x & 6) != 4) {
+        ec->xcr0 = x;
+        if (this_cpu()->fpu_owner == ec)
+            xsetbv(x);
+    }
     if (mtd & VIREO_MTD_INJ)
         inject(s);
     if (mtd & VIREO_MTD_SYSCALL) {      /* values WRMSR takes: else the VM entry fails */
@@ -479,11 +493,24 @@ static NORETURN void deliver(struct ec *ec, unsigned ev)
     event_enter(ec, pt);
 }
 
+/* With XSAVE, images are saved and restored with every component a vCPU may have (so that
+   no restore faults on a component the image holds), then the vCPU's XCR0 is loaded. */
 static void switch_fpu(struct cpu *c, struct ec *ec)
 {
-    if (c->fpu_owner)
-        __asm__ volatile("fxsave64 %0" : "=m"(*(uint8_t(*)[512])c->fpu_owner->fpu));
-    __asm__ volatile("fxrstor64 %0" :: "m"(*(uint8_t(*)[512])ec->fpu));
+    struct ec *old = c->fpu_owner;
+    if (vmx_caps.xcr0) {
+        xsetbv(vmx_caps.xcr0);
+        if (old)
+            __asm__ volatile("xsave64 %0" : "=m"(*(uint8_t(*)[PAGE_SIZE])old->fpu)
+                             : "a"(~0u), "d"(~0u));
+        __asm__ volatile("xrstor64 %0" :: "m"(*(uint8_t(*)[PAGE_SIZE])ec->fpu), "a"(~0u),
+                         "d"(~0u));
+        xsetbv(ec->xcr0);
+    } else {
+        if (old)
+            __asm__ volatile("fxsave64 %0" : "=m"(*(uint8_t(*)[512])old->fpu));
+        __asm__ volatile("fxrstor64 %0" :: "m"(*(uint8_t(*)[512])ec->fpu));
+    }
     c->fpu_owner = ec;
 }
 

@@ -8,6 +8,8 @@
 #include "x86.h"
 
 #define CPUID1_ECX_VMX (1u << 5)
+#define CPUID1_ECX_XSAVE (1u << 26)
+#define XCR0_X87_SSE_AVX 7u
 #define FC_LOCKED (1ull << 0)
 #define FC_VMX_OUTSIDE_SMX (1ull << 2)
 #define BASIC_REVISION_MASK 0x7fffffffull
@@ -62,14 +64,16 @@ static void read_caps(void)
     c->ept_2m = ept & EPT_CAP_2M;
     c->ept_1g = ept & EPT_CAP_1G;
     c->ept_ad = ept & EPT_CAP_AD;
+    if (cpuid(1, 0).ecx & CPUID1_ECX_XSAVE)
+        c->xcr0 = cpuid(0xd, 0).eax & XCR0_X87_SSE_AVX;
 }
 
 /* SDM 24.8 / A.7-A.8: CR0 and CR4 must respect the fixed bits in VMX operation. */
 static void apply_fixed_bits(void)
 {
     write_cr0((read_cr0() | rdmsr(MSR_VMX_CR0_FIXED0)) & rdmsr(MSR_VMX_CR0_FIXED1));
-    write_cr4((read_cr4() | CR4_VMXE | CR4_OSFXSR | rdmsr(MSR_VMX_CR4_FIXED0)) &
-              rdmsr(MSR_VMX_CR4_FIXED1));
+    write_cr4((read_cr4() | CR4_VMXE | CR4_OSFXSR | (vmx_caps.xcr0 ? CR4_OSXSAVE : 0) |
+               rdmsr(MSR_VMX_CR4_FIXED0)) & rdmsr(MSR_VMX_CR4_FIXED1));
 }
 
 static const char *check_feature_control(void)

@@ -11,6 +11,7 @@ struct vmx_caps {
     unsigned preemption_shift;      /* timer counts down every 2^shift TSC ticks */
     uint64_t pin_ctls, proc_ctls, proc2_ctls, exit_ctls, entry_ctls;  /* allowed 0/1 (A.3) */
     uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+    uint64_t xcr0;                  /* XSAVE components a vCPU may enable; 0: no XSAVE */
 };
 
 /* Drops the guest-physical and combined mappings of every EPT on this CPU (SDM 30.3). */

@@ -12,6 +12,7 @@
 #define CR4_PGE (1ull << 7)
 #define CR4_OSFXSR (1ull << 9)
 #define CR4_VMXE (1ull << 13)
+#define CR4_OSXSAVE (1ull << 18)
 
 #define RFLAGS_CF (1ull << 0)
 #define RFLAGS_FIXED (1ull << 1)        /* reserved, always 1 */
@@ -74,6 +75,11 @@ static inline uint64_t rdtsc(void)
     uint32_t lo, hi;
     __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
     return (uint64_t)hi << 32 | lo;
+}
+
+static inline void xsetbv(uint64_t xcr0)
+{
+    __asm__ volatile("xsetbv" :: "c"(0), "a"((uint32_t)xcr0), "d"((uint32_t)(xcr0 >> 32)));
 }
 
 static inline void outb(uint16_t port, uint8_t v)

@@ -72,6 +72,47 @@ static void startup(struct vireo_vcpu_state *s)
 
 bool vmm_guest_no_apic;
 
+/* XSAVE: the hypervisor switches x87, SSE and AVX state (include/vireo/mtd.h,
+   VIREO_MTD_XSAVE); the guest's XCR0 and CR4.OSXSAVE, as XSETBV and CR exits set them. */
+#define XCR0_X87_SSE_AVX 7u
+#define XCR0_AVX 4u
+#define XSAVE_SIZE_SSE 576u                     /* legacy area and header */
+#define XSAVE_SIZE_AVX 832u                     /* with the upper halves of YMM0-15 */
+#define CPUID_XSAVE 0xd
+#define CPUID_XSAVES (1u << 3)                  /* leaf 0xd.1 EAX */
+#define CPUID_1_ECX_XSAVE (1u << 26)
+#define CPUID_1_ECX_OSXSAVE (1u << 27)
+#define CR4_OSXSAVE (1ull << 18)
+static uint64_t guest_xcr0 = 1;
+static bool guest_osxsave;
+
+static void host_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+    __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+                     : "a"(leaf), "c"(sub));
+}
+
+static uint32_t xcr0_offered(void)
+{
+    uint32_t r[4];
+    host_cpuid(1, 0, r);
+    if (!(r[2] & CPUID_1_ECX_XSAVE))
+        return 0;
+    host_cpuid(CPUID_XSAVE, 0, r);
+    return r[0] & XCR0_X87_SSE_AVX;
+}
+
+/* XSETBV (SDM Vol. 2C): only XCR0; x87 on, AVX only with SSE, nothing CPUID does not offer.
+   (#UD for CR4.OSXSAVE clear and #GP outside ring 0 come before the exit.) */
+static void xsetbv_exit(struct vireo_vcpu_state *s)
+{
+    uint64_t x = (uint32_t)s->rax | (uint64_t)(uint32_t)s->rdx << 32;
+    if ((uint32_t)s->rcx != 0 || !(x & 1) || (x & ~(uint64_t)xcr0_offered()) || (x & 6) == 4)
+        return inject_gp(s);
+    s->xcr0 = guest_xcr0 = x;
+    skip(s, VIREO_MTD_XSAVE);
+}
+
 /* Features the guest must not see, by leaf and register (0 EAX .. 3 EDX): the VMM does not
    model them or the vCPU would fault on their instructions (the secondary controls that
    allow RDTSCP, RDPID and INVPCID are off; MONITOR/MWAIT exit with no handler). */
@@ -80,11 +121,15 @@ static const struct {
     unsigned reg;
     uint32_t bits;
 } hidden[] = {
-    { 1, 2, 1u << 3 | 1u << 5 | 1u << 15 | 1u << 21 | 1u << 24 | 3u << 26 },
-    /* MONITOR, VMX, PDCM, x2APIC, TSC-deadline, XSAVE and OSXSAVE */
+    { 1, 2, 1u << 3 | 1u << 5 | 1u << 15 | 1u << 21 | 1u << 24 | 1u << 27 },
+    /* MONITOR, VMX, PDCM, x2APIC, TSC-deadline; OSXSAVE is the guest's CR4 (exit_cpuid) */
     { 6, 2, 1u << 0 | 1u << 3 },        /* APERF/MPERF MSRs, energy/performance bias MSR */
-    { 7, 1, 1u << 1 | 1u << 10 },       /* IA32_TSC_ADJUST MSR, INVPCID */
-    { 7, 2, 1u << 22 },                 /* RDPID */
+    /* IA32_TSC_ADJUST MSR, INVPCID; and state XCR0 cannot enable here (XCR0_OFFERED):
+       AVX-512 F DQ IFMA PF ER CD BW VL, VBMI VBMI2 VNNI BITALG VPOPCNTDQ 4VNNIW 4FMAPS
+       VP2INTERSECT FP16, AMX; and PKU, CET, whose registers the hypervisor does not switch */
+    { 7, 1, 1u << 1 | 1u << 10 | 0xdc230000u },
+    { 7, 2, 1u << 22 | 0x58dau },       /* RDPID, and the above */
+    { 7, 3, 0x03d0010cu },
     { 0x80000001u, 3, 1u << 27 },       /* RDTSCP */
 };
 
@@ -92,8 +137,7 @@ static const struct {
 static void cpuid_answer(uint32_t leaf, uint32_t sub, uint32_t out[4])
 {
     uint32_t r[4];
-    __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
-                     : "a"(leaf), "c"(sub));
+    host_cpuid(leaf, sub, r);
     for (unsigned i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++)
         if (hidden[i].leaf == leaf)
             r[hidden[i].reg] &= ~hidden[i].bits;
@@ -106,6 +150,18 @@ static void cpuid_answer(uint32_t leaf, uint32_t sub, uint32_t out[4])
         a = CPUID_FREQ;
     if (leaf == CPUID_PERFMON)          /* no performance counters to offer */
         a = b = c = d = 0;
+    /* XSAVE (SDM Vol. 1 13.2): the components XCR0 may enable, the size of their standard
+       image (EBX, for the guest's XCR0, is filled in by exit_cpuid), no XSAVES. */
+    if (leaf == CPUID_XSAVE && sub == 0) {
+        a = xcr0_offered();
+        c = a & XCR0_AVX ? XSAVE_SIZE_AVX : XSAVE_SIZE_SSE;
+        d = 0;
+    } else if (leaf == CPUID_XSAVE && sub == 1) {
+        a &= ~CPUID_XSAVES;
+        b = c = d = 0;
+    } else if (leaf == CPUID_XSAVE && (sub > 31 || !(xcr0_offered() >> sub & 1))) {
+        a = b = c = d = 0;
+    }
     /* SDM Vol. 2A CPUID: the TSC's frequency as the hypervisor measured it (a "crystal"
        at the TSC's own rate), so the guest need not calibrate against timers. */
     if (leaf == CPUID_TSC) {
@@ -162,8 +218,10 @@ static void exit_cpuid(struct vireo_vcpu_state *s)
     const uint32_t *r = cpuid_cache[i].r;
     s->rax = r[0];
     s->rbx = r[1];
-    s->rcx = r[2];
+    s->rcx = r[2] | (leaf == 1 && guest_osxsave ? CPUID_1_ECX_OSXSAVE : 0);
     s->rdx = r[3];
+    if (leaf == CPUID_XSAVE && sub == 0)
+        s->rbx = guest_xcr0 & XCR0_AVX ? XSAVE_SIZE_AVX : XSAVE_SIZE_SSE;
     skip(s, VIREO_MTD_GPR_ACDB);
 }
 
@@ -265,6 +323,7 @@ static void cr_access(struct vireo_vcpu_state *s)
         s->cr0 &= ~(uint64_t)CR0_TS;
     else                                /* LMSW: PE can be set, not cleared */
         s->cr0 = (s->cr0 & ~0xeull) | ((q >> 16) & 0xf) | (s->cr0 & 1);
+    guest_osxsave = s->cr4 & CR4_OSXSAVE;
     skip(s, GPRS | VIREO_MTD_CR);
 }
 
@@ -321,6 +380,7 @@ void exit_unexpected(struct vireo_vcpu_state *s)
 const struct exit_handler exit_handlers[VIREO_EVENT_COUNT] = {
     ON(EXIT_TRIPLE_FAULT, triple_fault, VIREO_MTD_RIP_LEN),
     ON(EXIT_CPUID, exit_cpuid, VIREO_MTD_GPR_ACDB | VIREO_MTD_RIP_LEN),
+    ON(EXIT_XSETBV, xsetbv_exit, VIREO_MTD_GPR_ACDB | VIREO_MTD_RIP_LEN),
     ON(EXIT_INTERRUPT_WINDOW, recall, 0),
     ON(EXIT_HLT, hlt, VIREO_MTD_RIP_LEN),
     ON(EXIT_VMCALL, vmcall, VIREO_MTD_GPR_ACDB | VIREO_MTD_RIP_LEN),

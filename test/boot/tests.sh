@@ -206,7 +206,7 @@ run_boot_tests() {
     # in ring 3 (vmm/); the guest's COM1 reaches the console through it.
     local vm_fail="VIREO PANIC|vireo: halted|vireo: killed|^FAIL:|vmm: (unexpected|cannot|VM entry)"
     local guest
-    for guest in cpuid pio hlt mmio vmcall msr cr exceptions realmode vmexit devices; do
+    for guest in cpuid pio hlt mmio vmcall msr xsave cr exceptions realmode vmexit devices; do
         boot_test "bochs-vm-$guest" "${bochs[@]}" --smp 1 --iso "$b/vm-$guest.iso" \
             --pass "^vmm: guest exit status 0" \
             --fail "$vm_fail|SUMMARY: [0-9]+ tests, [1-9]|vmm: guest exit status [1-9]" \
@@ -256,6 +256,7 @@ run_boot_tests() {
     # Natively the VMM's answers are absent: the guest must say SKIP, not FAIL.
     guest_test vmcall --count "^SKIP: vmcall: " 2
     guest_test msr --count "^PASS: msr: " 10
+    guest_test xsave
     guest_test cr --count "^PASS: cr: " 12
     guest_test exceptions --count "^PASS: exceptions: " 11
     guest_test realmode --count "^PASS: realmode: " 12 \

@@ -45,14 +45,6 @@ static void round_trip(uint32_t msr, const char *name, uint64_t value)
         wrmsr_safe(msr, old);
 }
 
-/* Vireo's VMM signs CPUID leaf 0x40000000 "Vireo-VMM-v1". */
-static bool under_vireo(void)
-{
-    uint32_t r[4];
-    cpuid(0x40000000, r);
-    return r[1] == 0x65726956 && r[2] == 0x4d562d6f && r[3] == 0x31762d4d;
-}
-
 /* TSC ticks for 64 RDMSRs of msr. */
 static uint64_t rdmsr_ticks(uint32_t msr)
 {
@@ -91,7 +83,7 @@ void guest_main(const struct mb1_info *mbi)
     round_trip(IA32_GS_BASE, "IA32_GS_BASE", 0xffff888012340000ull);
     /* Vireo's VMM lets the guest at the segment-base MSRs without VM exits (an MSR bitmap
      * the hypervisor keeps): a read costs a fraction of one that goes to the VMM. */
-    if (under_vireo()) {
+    if (hypervisor_is_vireo()) {
         uint64_t fs = rdmsr_ticks(IA32_FS_BASE), sysenter = rdmsr_ticks(IA32_SYSENTER_CS);
         check(fs * 4 < sysenter, "msr: IA32_FS_BASE reads without exits (64 reads: %llu ticks; "
               "IA32_SYSENTER_CS, which exits: %llu)", fs, sysenter);
