@@ -131,6 +131,15 @@ static void mem_unmap(void *ctx, uint64_t base, unsigned order)
     pd_unmap(ctx, base << PAGE_SHIFT, PAGE_SIZE << order);
 }
 
+static void pd_allow_io(struct pd *pd, uint32_t first, uint32_t count, bool allow)
+{
+    uint8_t *bits = phys_to_virt(pd->io_bitmap);
+    for (uint32_t port = first; port < first + count && port < IO_BITMAP_BYTES * 8; port++) {
+        uint8_t mask = (uint8_t)(1u << (port % 8));
+        bits[port / 8] = allow ? (uint8_t)(bits[port / 8] & ~mask) : (bits[port / 8] | mask);
+    }
+}
+
 static int io_map(void *ctx, uint64_t base, uint64_t target, unsigned order, unsigned rights)
 {
     (void)target;
@@ -177,15 +186,6 @@ int pd_map(struct pd *pd, uint64_t va, uint64_t pa, uint64_t size, uint64_t flag
     if (va >= USER_LIMIT || size > USER_LIMIT - va)
         return PTAB_INVAL;
     return paging_map_in(pd->root, va, pa, size, PTE_P | PTE_U | flags);
-}
-
-void pd_allow_io(struct pd *pd, uint32_t first, uint32_t count, bool allow)
-{
-    uint8_t *bits = phys_to_virt(pd->io_bitmap);
-    for (uint32_t port = first; port < first + count && port < IO_BITMAP_BYTES * 8; port++) {
-        uint8_t mask = (uint8_t)(1u << (port % 8));
-        bits[port / 8] = allow ? (uint8_t)(bits[port / 8] & ~mask) : (bits[port / 8] | mask);
-    }
 }
 
 void pd_unmap(struct pd *pd, uint64_t va, uint64_t size)
