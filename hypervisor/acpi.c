@@ -71,9 +71,7 @@ static const char *rsdp_check(const struct acpi_rsdp *r, size_t avail, bool whol
     if (avail < sizeof(*r) || r->length < sizeof(*r) || (whole && r->length > avail))
         return "truncated";
     /* The extended checksum covers `length` bytes; a scan checks it when they are at hand. */
-    if (r->length > avail || checksum_ok(r, r->length))
-        return NULL;
-    return "extended checksum mismatch";
+    return r->length > avail || checksum_ok(r, r->length) ? NULL : "extended checksum mismatch";
 }
 
 const void *acpi_scan_rsdp(const void *mem, size_t len)
