@@ -31,8 +31,7 @@ static void raw_vprint(const char *fmt, va_list ap)
     serial_write(buf, MIN((size_t)n, sizeof(buf) - 1));
 }
 
-static void raw_print(const char *fmt, ...) PRINTF_LIKE(1, 2);
-static void raw_print(const char *fmt, ...)
+static PRINTF_LIKE(1, 2) void raw_print(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
