@@ -119,16 +119,13 @@ enum vireo_status cap_delegate(struct capspace *src, uint64_t src_base, struct c
  */
 static void revoke_children(struct cap *root)
 {
-    struct cap *c = root;
-
-    for (;;) {
+    for (struct cap *c = root, *parent;; c = parent) {
         while (c->child)
             c = c->child;
         if (c == root)
             return;
-        struct cap *parent = c->parent;
+        parent = c->parent;
         cap_remove(c);
-        c = parent;
     }
 }
 
