@@ -295,9 +295,8 @@ static int deleg_walk(struct deleg *d, enum deleg_phase phase)
         d->delegated += phase == DELEG_CHECK ? units(order) : 0;
         if (phase == DELEG_UNDO && (made = memdb_lookup(d->dst, dst)))
             node_destroy(made);
-        err = phase == DELEG_MAKE ?
-              node_make(d->dst, n, dst, n->target + (lo - n->base), order, rights) : 0;
-        if (err)
+        if (phase == DELEG_MAKE &&
+            (err = node_make(d->dst, n, dst, n->target + (lo - n->base), order, rights)))
             return err;
     }
     return VIREO_SUCCESS;
