@@ -32,9 +32,7 @@ static struct acpi_madt madt;
 
 static const void *acpi_map(uint64_t pa, size_t len)
 {
-    if (pa + len < pa || pa + len > paging_physmap_limit())
-        return NULL;
-    return phys_to_virt(pa);
+    return pa + len < pa || pa + len > paging_physmap_limit() ? NULL : phys_to_virt(pa);
 }
 
 static void parse_boot_info(uint32_t magic, uint64_t info_pa)
