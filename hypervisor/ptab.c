@@ -40,11 +40,6 @@ static bool present(const struct ptab_ops *ops, uint64_t e)
     return (e & ops->present_mask) != 0;
 }
 
-static bool is_leaf(unsigned level, uint64_t e)
-{
-    return level == 1 || (level <= PTAB_LARGEST_LEAF && (e & PTE_PS));
-}
-
 static uint64_t *table_at(const struct ptab_ops *ops, uint64_t pa)
 {
     return ops->phys_to_virt(ops->ctx, pa & PTE_ADDR_MASK);
@@ -81,7 +76,7 @@ static uint64_t *walk(const struct ptab_ops *ops, uint64_t root, uint64_t va,
 
     for (unsigned lvl = PTAB_LEVELS;; lvl--) {
         uint64_t *e = &table[level_index(va, lvl)];
-        if (!present(ops, *e) || is_leaf(lvl, *e)) {
+        if (!present(ops, *e) || lvl == 1 || (lvl <= PTAB_LARGEST_LEAF && (*e & PTE_PS))) {
             *level = lvl;
             return e;
         }
