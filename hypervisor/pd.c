@@ -41,17 +41,16 @@ static uint64_t new_io_bitmap(void)
     return pa;
 }
 
-static int map_tss_area(uint64_t root, uint64_t bitmap)
+/* Maps every CPU's TSS page, each followed by `bitmap`; false when out of memory. */
+static bool map_tss_area(uint64_t root, uint64_t bitmap)
 {
     for (unsigned i = 0; i < tss_cpus; i++) {
         uint64_t va = TSS_AREA_BASE + i * TSS_AREA_STRIDE;
-        int r = paging_map_in(root, va, tss_pages[i], PAGE_SIZE, PTE_P | PTE_W | PTE_NX);
-        if (!r)
-            r = paging_map_in(root, va + PAGE_SIZE, bitmap, IO_BITMAP_BYTES, PTE_P | PTE_NX);
-        if (r)
-            return r;
+        if (paging_map_in(root, va, tss_pages[i], PAGE_SIZE, PTE_P | PTE_W | PTE_NX) ||
+            paging_map_in(root, va + PAGE_SIZE, bitmap, IO_BITMAP_BYTES, PTE_P | PTE_NX))
+            return false;
     }
-    return 0;
+    return true;
 }
 
 void pd_init_kernel(unsigned ncpus)
@@ -61,7 +60,7 @@ void pd_init_kernel(unsigned ncpus)
         if (!(tss_pages[i] = page_alloc_zeroed(0)))
             panic("no memory for the TSS of cpu%u", i);
     if (!(deny_all_bitmap = new_io_bitmap()) ||
-        map_tss_area(paging_kernel_root(), deny_all_bitmap))
+        !map_tss_area(paging_kernel_root(), deny_all_bitmap))
         panic("no memory for the TSS area");
 }
 
@@ -163,7 +162,7 @@ struct pd *pd_create(const char *name, bool vm)
     pd->caps = kmem_page_alloc();
     pd->root = page_alloc_zeroed(0);
     pd->io_bitmap = new_io_bitmap();
-    if (!pd->caps || !pd->root || !pd->io_bitmap || map_tss_area(pd->root, pd->io_bitmap) ||
+    if (!pd->caps || !pd->root || !pd->io_bitmap || !map_tss_area(pd->root, pd->io_bitmap) ||
         (vm && !ept_create(pd))) {
         pd_free(pd);
         return NULL;
