@@ -35,8 +35,10 @@ static bool page_ensure(struct capspace *s, uint64_t sel)
     return *p != 0;
 }
 
-/* Frees the pages of the range that hold nothing: those a failed call allocated, or one
-   whose last slot was just emptied. */
+/*
+ * Frees the pages of the range that hold nothing: those a failed call allocated, or one
+ * whose last slot was just emptied.
+ */
 static void pages_trim(struct capspace *s, uint64_t base, uint64_t n)
 {
     for (uint64_t p = base / CAPS_PER_PAGE; p <= (base + n - 1) / CAPS_PER_PAGE; p++) {

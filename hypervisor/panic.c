@@ -44,8 +44,10 @@ static unsigned current_cpu_id(void)
     return rdmsr(MSR_GS_BASE) ? this_cpu()->id : 0;
 }
 
-/* Follows the frame-pointer chain (the hypervisor is built with -fno-omit-frame-pointer)
-   while it stays on this CPU's stacks, once they are known. */
+/*
+ * Follows the frame-pointer chain (the hypervisor is built with -fno-omit-frame-pointer)
+ * while it stays on this CPU's stacks, once they are known.
+ */
 static void backtrace(uint64_t rbp)
 {
     uint64_t lo = rdmsr(MSR_GS_BASE) ? (uint64_t)this_cpu()->stacks : 0;

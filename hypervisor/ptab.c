@@ -176,8 +176,10 @@ int ptab_map(const struct ptab_ops *ops, uint64_t root, uint64_t va, uint64_t pa
     if (walk_leaves(ops, root, va, va + size - 1, ANY_LEAF))
         return PTAB_EXISTS;
 
-    /* For host paging a user page needs U/S set at every level (SDM Vol. 3A 4.6.1); in
-       EPT, bit 2 is execute access and table_flags already grants it: nothing is added. */
+    /*
+     * For host paging a user page needs U/S set at every level (SDM Vol. 3A 4.6.1); in
+     * EPT, bit 2 is execute access and table_flags already grants it: nothing is added.
+     */
     uint64_t tflags = ops->table_flags | (ops->present_mask == PTE_P ? flags & PTE_U : 0);
     for (uint64_t done = 0; done < size;) {
         unsigned lvl = leaf_level(va + done, pa + done, size - done, max_shift);
