@@ -58,10 +58,8 @@ static bool range_ok(uint64_t va, uint64_t size)
 {
     uint64_t last = va + size - 1;
 
-    if (size == 0 || !IS_ALIGNED(va, 1ull << PTAB_PAGE_SHIFT) ||
-        !IS_ALIGNED(size, 1ull << PTAB_PAGE_SHIFT) || last < va)
-        return false;
-    return canonical(va) && canonical(last) &&
+    return size != 0 && IS_ALIGNED(va | size, 1ull << PTAB_PAGE_SHIFT) && last >= va &&
+           canonical(va) && canonical(last) &&
            (va >> (PTAB_VA_BITS - 1)) == (last >> (PTAB_VA_BITS - 1));
 }
 
@@ -152,9 +150,8 @@ static uint64_t *leaf_slot(const struct ptab_ops *ops, uint64_t root, uint64_t v
 static bool map_args_ok(const struct ptab_ops *ops, uint64_t va, uint64_t pa, uint64_t size,
                         uint64_t flags, unsigned max_shift)
 {
-    if (!range_ok(va, size) || !IS_ALIGNED(pa, 1ull << PTAB_PAGE_SHIFT))
-        return false;
-    if (pa >= PTAB_PA_LIMIT || size > PTAB_PA_LIMIT - pa)
+    if (!range_ok(va, size) || !IS_ALIGNED(pa, 1ull << PTAB_PAGE_SHIFT) ||
+        pa >= PTAB_PA_LIMIT || size > PTAB_PA_LIMIT - pa)
         return false;
     if (max_shift != level_shift(1) && max_shift != level_shift(2) &&
         max_shift != level_shift(PTAB_LARGEST_LEAF))
