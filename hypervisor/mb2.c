@@ -128,7 +128,7 @@ static const struct tag_kind {
     [MB2_TAG_LOADER] = { tag_loader, 1, true },                             /* 3.6.9 */
     [MB2_TAG_MODULE] = { tag_module, sizeof(struct mb2_mod_hdr) + 1, false },   /* 3.6.6 */
     [MB2_TAG_MMAP] = { tag_mmap, sizeof(struct mb2_mmap_hdr), true },       /* 3.6.8 */
-    [MB2_TAG_RSDP_V1] = { tag_rsdp_v1, ACPI_RSDP_V1_LEN, true },                 /* 3.6.16 */
+    [MB2_TAG_RSDP_V1] = { tag_rsdp_v1, ACPI_RSDP_V1_LEN, true },            /* 3.6.16 */
     [MB2_TAG_RSDP_V2] = { tag_rsdp_v2, ACPI_RSDP_V1_LEN + sizeof(uint32_t), true },  /* 3.6.17 */
 };
 
