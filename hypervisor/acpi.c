@@ -11,7 +11,6 @@
  */
 
 #define RSDP_SIG "RSD PTR "
-#define RSDP_V1_LEN 20          /* bytes the first checksum covers, ACPI 1.0 */
 #define RSDP_ALIGN 16           /* ACPI 6.5 5.2.5.1: on a 16-byte boundary */
 #define RSDP_REV_XSDT 2         /* ACPI 2.0 and later carry the XSDT address */
 #define ACPI_TABLE_MAX_LEN (1u << 20)   /* sanity cap; real MADTs/XSDTs are a few KiB */
@@ -31,7 +30,7 @@ struct acpi_header {            /* ACPI 6.5 5.2.6, common to all description tab
     uint8_t revision, checksum, oem_id[6], oem_table_id[8];
     uint32_t oem_revision, creator_id, creator_revision;
 } PACKED;
-_Static_assert(sizeof(struct acpi_rsdp) == 36 && sizeof(struct acpi_header) == 36,
+_Static_assert(sizeof(struct acpi_rsdp) == ACPI_RSDP_V2_LEN && sizeof(struct acpi_header) == 36,
                "ACPI 6.5 5.2.5.3 and 5.2.6 layouts");
 
 /* The message naming the last malformed table, in the one buffer boot-time parsing needs. */
@@ -60,20 +59,18 @@ static bool checksum_ok(const void *p, size_t len)
  */
 static const char *rsdp_check(const struct acpi_rsdp *r, size_t avail, bool whole)
 {
-    if (!r || avail < RSDP_V1_LEN)
+    if (!r || avail < ACPI_RSDP_V1_LEN)
         return "truncated";
     if (memcmp(r->sig, RSDP_SIG, sizeof(r->sig)) != 0)
         return "signature mismatch";
-    if (!checksum_ok(r, RSDP_V1_LEN))
+    if (!checksum_ok(r, ACPI_RSDP_V1_LEN))
         return "checksum mismatch";
     if (r->revision < RSDP_REV_XSDT || (!whole && avail < sizeof(*r)))
         return NULL;
     if (avail < sizeof(*r) || r->length < sizeof(*r) || (whole && r->length > avail))
         return "truncated";
     /* The extended checksum covers `length` bytes; a scan checks it when they are at hand. */
-    if (r->length > avail || checksum_ok(r, r->length))
-        return NULL;
-    return "extended checksum mismatch";
+    return r->length > avail || checksum_ok(r, r->length) ? NULL : "extended checksum mismatch";
 }
 
 const void *acpi_scan_rsdp(const void *mem, size_t len)

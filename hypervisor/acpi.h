@@ -8,6 +8,12 @@
 #define ACPI_MAX_CPUS 64
 #define ACPI_MAX_IOAPICS 8
 #define ACPI_MAX_OVERRIDES 24
+/*
+ * ACPI 6.5 5.2.5.3: the bytes of a 1.0 RSDP, which the first checksum covers; from 2.0 on,
+ * a length field follows them, and the whole structure has 36.
+ */
+#define ACPI_RSDP_V1_LEN 20
+#define ACPI_RSDP_V2_LEN 36
 
 /* Maps `len` bytes of physical memory at `pa` for reading, or returns NULL. */
 typedef const void *(*acpi_map_fn)(uint64_t pa, size_t len);

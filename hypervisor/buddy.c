@@ -49,11 +49,6 @@ static struct buddy_block *block_at(const struct buddy *b, uint64_t pfn)
     return (struct buddy_block *)(uintptr_t)((pfn << PAGE_SHIFT) + b->virt_offset);
 }
 
-static uint64_t block_pfn(const struct buddy *b, const struct buddy_block *blk)
-{
-    return ((uintptr_t)blk - b->virt_offset) >> PAGE_SHIFT;
-}
-
 static void list_push(struct buddy *b, uint64_t pfn, unsigned order)
 {
     struct buddy_block *blk = block_at(b, pfn);
@@ -177,7 +172,7 @@ uint64_t buddy_alloc(struct buddy *b, unsigned order)
     /* Also refuses order > BUDDY_MAX_ORDER. */
     if (found > BUDDY_MAX_ORDER)
         return 0;
-    uint64_t pfn = block_pfn(b, b->free_list[found]);
+    uint64_t pfn = ((uintptr_t)b->free_list[found] - b->virt_offset) >> PAGE_SHIFT;
     list_remove(b, pfn, found);
     /* Keep the lower half, give the upper halves back one order at a time. */
     while (found-- > order)

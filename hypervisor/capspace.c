@@ -20,12 +20,6 @@ static struct cap *page_slots(struct capspace *s, uint64_t p)
     return (struct cap *)(s->page[p] & ~CAP_USED_MASK);
 }
 
-/* The slot of `sel`, whose page must exist. */
-static struct cap *slot(struct capspace *s, uint64_t sel)
-{
-    return &page_slots(s, sel / CAPS_PER_PAGE)[sel % CAPS_PER_PAGE];
-}
-
 /* 2^order slots at `base`: aligned, so they end within the space when they start in it. */
 static bool range_ok(uint64_t base, unsigned order)
 {
@@ -41,7 +35,10 @@ static bool page_ensure(struct capspace *s, uint64_t sel)
     return *p != 0;
 }
 
-/* Frees the pages of the range that hold nothing: those a failed call allocated. */
+/*
+ * Frees the pages of the range that hold nothing: those a failed call allocated, or one
+ * whose last slot was just emptied.
+ */
 static void pages_trim(struct capspace *s, uint64_t base, uint64_t n)
 {
     for (uint64_t p = base / CAPS_PER_PAGE; p <= (base + n - 1) / CAPS_PER_PAGE; p++) {
@@ -56,7 +53,7 @@ static void pages_trim(struct capspace *s, uint64_t base, uint64_t n)
 static void cap_fill(struct capspace *s, uint64_t sel, struct kobj *obj, unsigned rights,
                      struct cap *parent)
 {
-    struct cap *c = slot(s, sel);
+    struct cap *c = &page_slots(s, sel / CAPS_PER_PAGE)[sel % CAPS_PER_PAGE];
 
     *c = (struct cap){ .obj = obj, .space = s, .parent = parent, .sel = (uint32_t)sel,
                        .rights = (uint8_t)rights };
@@ -71,15 +68,13 @@ static void cap_remove(struct cap *c)
 {
     struct kobj *obj = c->obj;
     struct capspace *s = c->space;
-    uint32_t p = c->sel / CAPS_PER_PAGE;
+    uint32_t sel = c->sel;
 
     if (c->parent)              /* a root has no siblings */
         DLIST_REMOVE(&c->parent->child, c);
     memset(c, 0, sizeof(*c));
-    if ((--s->page[p] & CAP_USED_MASK) == 0) {
-        kmem_page_free(page_slots(s, p));
-        s->page[p] = 0;
-    }
+    s->page[sel / CAPS_PER_PAGE]--;
+    pages_trim(s, sel, 1);
     kobj_put(obj);
 }
 
@@ -126,16 +121,13 @@ enum vireo_status cap_delegate(struct capspace *src, uint64_t src_base, struct c
  */
 static void revoke_children(struct cap *root)
 {
-    struct cap *c = root;
-
-    for (;;) {
+    for (struct cap *c = root, *parent;; c = parent) {
         while (c->child)
             c = c->child;
         if (c == root)
             return;
-        struct cap *parent = c->parent;
+        parent = c->parent;
         cap_remove(c);
-        c = parent;
     }
 }
 

@@ -14,25 +14,21 @@ struct option {
     const char *expected;
 };
 
+/* Decimal, or hexadecimal after 0x or 0X. */
 static bool parse_number(const char *s, uint64_t *out)
 {
-    unsigned base = 10;
+    unsigned base = s[0] == '0' && (s[1] | 0x20) == 'x' ? 16 : 10;
     uint64_t v = 0;
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-        base = 16;
+    if (base == 16)
         s += 2;
-    }
     if (!*s)
         return false;
     for (; *s; s++) {
-        unsigned d;
-        if (*s >= '0' && *s <= '9')
-            d = (unsigned)(*s - '0');
-        else if (base == 16 && (*s | 0x20) >= 'a' && (*s | 0x20) <= 'f')
-            d = (unsigned)((*s | 0x20) - 'a' + 10);
-        else
-            return false;
-        if (v > (UINT64_MAX - d) / base)
+        unsigned lower = (unsigned)(*s | 0x20);     /* 'A'..'F' as 'a'..'f' */
+        /* The digit's value, or `base` (never a digit) for any other character. */
+        unsigned d = *s >= '0' && *s <= '9' ? (unsigned)(*s - '0')
+                   : lower >= 'a' && lower <= 'f' ? lower - 'a' + 10 : base;
+        if (d >= base || v > (UINT64_MAX - d) / base)
             return false;
         v = v * base + d;
     }
@@ -119,9 +115,8 @@ const char *cmdline_parse(const char *cmdline, struct boot_options *opt, char *e
         memcpy(tok, p, len);
         tok[len] = '\0';
         p += len;
-        const char *why = apply(tok, &result, err, err_size);
-        if (why)
-            return why;
+        if (apply(tok, &result, err, err_size))
+            return err;
     }
     *opt = result;
     return NULL;

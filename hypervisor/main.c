@@ -32,9 +32,7 @@ static struct acpi_madt madt;
 
 static const void *acpi_map(uint64_t pa, size_t len)
 {
-    if (pa + len < pa || pa + len > paging_physmap_limit())
-        return NULL;
-    return phys_to_virt(pa);
+    return pa + len < pa || pa + len > paging_physmap_limit() ? NULL : phys_to_virt(pa);
 }
 
 static void parse_boot_info(uint32_t magic, uint64_t info_pa)
@@ -89,9 +87,9 @@ static void discover_cpus(void)
 {
     const void *rsdp = find_rsdp();
     const char *err = NULL;
-    uint64_t madt_pa = rsdp ? acpi_find_table(rsdp, boot_info.rsdp_len ? boot_info.rsdp_len
-                                                                      : 36, acpi_map, "APIC",
-                                              &err) : 0;
+    /* The loader's copy has its length; an RSDP found in memory is read in place. */
+    size_t len = boot_info.rsdp_len ? boot_info.rsdp_len : ACPI_RSDP_V2_LEN;
+    uint64_t madt_pa = rsdp ? acpi_find_table(rsdp, len, acpi_map, "APIC", &err) : 0;
     if (!madt_pa)
         boot_fail("no usable ACPI MADT (%s): cannot find the CPUs and interrupt controllers",
                   err ? err : rsdp ? "no APIC table" : "no RSDP");

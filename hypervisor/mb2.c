@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Vireo: multiboot2 boot information parser (Multiboot2 spec 3.6). */
+#include "acpi.h"
 #include "mb2.h"
 #include "lib.h"
 #include "printf.h"
@@ -12,9 +13,6 @@
 /* Real loaders write a few KiB; anything past this is garbage, not a boot block. */
 #define MB2_INFO_MAX (1u << 20)
 #define MB2_FIXED_SIZE 8u       /* 3.6.2: total_size and a reserved word precede the tags */
-/* ACPI 6.5 5.2.5.3: a 1.0 RSDP has 20 bytes; from 2.0 on, a length field follows them. */
-#define RSDP_V1_LEN 20u
-#define RSDP_V2_LEN 36u
 
 /* Multiboot2 spec 3.6: tag types this parser reads; all others are skipped. */
 enum mb2_tag_type {
@@ -101,8 +99,8 @@ static const char *tag_mmap(struct mb2_info *out, const uint8_t *body, uint32_t 
 static const char *tag_rsdp_v1(struct mb2_info *out, const uint8_t *body, UNUSED uint32_t len)
 {
     if (out->rsdp_len == 0) {
-        memcpy(out->rsdp, body, RSDP_V1_LEN);
-        out->rsdp_len = RSDP_V1_LEN;
+        memcpy(out->rsdp, body, ACPI_RSDP_V1_LEN);
+        out->rsdp_len = ACPI_RSDP_V1_LEN;
     }
     return NULL;
 }
@@ -111,8 +109,8 @@ static const char *tag_rsdp_v2(struct mb2_info *out, const uint8_t *body, uint32
 {
     uint32_t rsdp_len;
 
-    memcpy(&rsdp_len, body + RSDP_V1_LEN, sizeof(rsdp_len));
-    if (rsdp_len < RSDP_V2_LEN || rsdp_len > MB2_RSDP_MAX)
+    memcpy(&rsdp_len, body + ACPI_RSDP_V1_LEN, sizeof(rsdp_len));
+    if (rsdp_len < ACPI_RSDP_V2_LEN || rsdp_len > MB2_RSDP_MAX)
         return "has an RSDP with a bad length";
     if (rsdp_len > len)
         return "is shorter than its RSDP";
@@ -130,8 +128,8 @@ static const struct tag_kind {
     [MB2_TAG_LOADER] = { tag_loader, 1, true },                             /* 3.6.9 */
     [MB2_TAG_MODULE] = { tag_module, sizeof(struct mb2_mod_hdr) + 1, false },   /* 3.6.6 */
     [MB2_TAG_MMAP] = { tag_mmap, sizeof(struct mb2_mmap_hdr), true },       /* 3.6.8 */
-    [MB2_TAG_RSDP_V1] = { tag_rsdp_v1, RSDP_V1_LEN, true },                 /* 3.6.16 */
-    [MB2_TAG_RSDP_V2] = { tag_rsdp_v2, RSDP_V1_LEN + sizeof(uint32_t), true },  /* 3.6.17 */
+    [MB2_TAG_RSDP_V1] = { tag_rsdp_v1, ACPI_RSDP_V1_LEN, true },            /* 3.6.16 */
+    [MB2_TAG_RSDP_V2] = { tag_rsdp_v2, ACPI_RSDP_V1_LEN + sizeof(uint32_t), true },  /* 3.6.17 */
 };
 
 /* The message for a malformed tag, in the one buffer boot-time parsing needs. */

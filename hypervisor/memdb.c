@@ -69,11 +69,6 @@ static void idx_insert(struct resspace *s, struct memdb_node *n)
     *p = n;
 }
 
-static void idx_remove(struct resspace *s, struct memdb_node *n)
-{
-    *treap_slot(s, n) = treap_merge(n->left, n->right);
-}
-
 /* The node covering `at`, else the first one above it, else NULL. */
 static struct memdb_node *first_from(const struct resspace *s, uint64_t at)
 {
@@ -140,7 +135,7 @@ static int node_make(struct resspace *s, struct memdb_node *parent, uint64_t bas
 static void node_destroy(struct memdb_node *n)
 {
     unlink_child(n);
-    idx_remove(n->space, n);
+    *treap_slot(n->space, n) = treap_merge(n->left, n->right);     /* out of the index */
     n->space->ops->unmap(n->space->ctx, n->base, n->order);
     memdb_node_free(n);
 }
@@ -295,9 +290,8 @@ static int deleg_walk(struct deleg *d, enum deleg_phase phase)
         d->delegated += phase == DELEG_CHECK ? units(order) : 0;
         if (phase == DELEG_UNDO && (made = memdb_lookup(d->dst, dst)))
             node_destroy(made);
-        err = phase == DELEG_MAKE ?
-              node_make(d->dst, n, dst, n->target + (lo - n->base), order, rights) : 0;
-        if (err)
+        if (phase == DELEG_MAKE &&
+            (err = node_make(d->dst, n, dst, n->target + (lo - n->base), order, rights)))
             return err;
     }
     return VIREO_SUCCESS;

@@ -25,12 +25,6 @@ struct memmap_input {
     unsigned nreserved;
 };
 
-struct memmap_output {
-    struct mem_range *ranges;
-    unsigned max;
-    unsigned count;
-};
-
 struct span {
     uint64_t start;             /* end exclusive */
     uint64_t end;
@@ -75,26 +69,24 @@ static uint64_t scan_at(const struct memmap_input *in, uint64_t x, bool *is_free
             usable |= sp.usable;
             withheld |= !sp.usable;
         }
-        if (sp.start > x)
-            next = lower_boundary(next, sp.start);
-        if (sp.end > x)
-            next = lower_boundary(next, sp.end);
+        if (sp.end > x)         /* start < end: the first of the two above x */
+            next = lower_boundary(next, sp.start > x ? sp.start : sp.end);
     }
     *is_free = usable && !withheld;
     return next;
 }
 
-/* Appends the whole pages inside [start, end); false if out[] is full. */
-static bool emit(struct memmap_output *o, uint64_t start, uint64_t end)
+/* Appends the whole pages inside [start, end) as out[*n]; false if out[] holds max already. */
+static bool emit(struct mem_range *out, unsigned max, unsigned *n, uint64_t start, uint64_t end)
 {
     uint64_t last = ALIGN_DOWN(end, PAGE_SIZE);
 
     /* start > last first: it keeps ALIGN_UP from wrapping in the top page. */
     if (start > last || ALIGN_UP(start, PAGE_SIZE) >= last)
         return true;
-    if (o->count >= o->max)
+    if (*n >= max)
         return false;
-    o->ranges[o->count++] = (struct mem_range){ ALIGN_UP(start, PAGE_SIZE), last };
+    out[(*n)++] = (struct mem_range){ ALIGN_UP(start, PAGE_SIZE), last };
     return true;
 }
 
@@ -103,7 +95,7 @@ int memmap_free_ranges(const struct mb2_mmap_entry *map, unsigned count,
                        struct mem_range *out, unsigned max_out)
 {
     struct memmap_input in = { map, count, reserved, nreserved };
-    struct memmap_output o = { out, max_out, 0 };
+    unsigned n = 0;
     uint64_t x = 0;
     uint64_t run_start = 0;
     bool in_run = false;
@@ -115,10 +107,10 @@ int memmap_free_ranges(const struct mb2_mmap_entry *map, unsigned count,
         /* Maximal runs are separated by a withheld byte: results never touch. */
         if (is_free && !in_run)
             run_start = x;
-        else if (!is_free && in_run && !emit(&o, run_start, x))
+        else if (!is_free && in_run && !emit(out, max_out, &n, run_start, x))
             return -1;
         in_run = is_free;
         x = next;
     } while (x);
-    return (int)o.count;
+    return (int)n;
 }

@@ -31,8 +31,7 @@ static void raw_vprint(const char *fmt, va_list ap)
     serial_write(buf, MIN((size_t)n, sizeof(buf) - 1));
 }
 
-static void raw_print(const char *fmt, ...) PRINTF_LIKE(1, 2);
-static void raw_print(const char *fmt, ...)
+static PRINTF_LIKE(1, 2) void raw_print(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -45,19 +44,17 @@ static unsigned current_cpu_id(void)
     return rdmsr(MSR_GS_BASE) ? this_cpu()->id : 0;
 }
 
-static bool on_stack(uint64_t addr)
-{
-    if (!rdmsr(MSR_GS_BASE) || !this_cpu()->stacks)
-        return false;
-    uint64_t lo = (uint64_t)this_cpu()->stacks;
-    return addr >= lo && addr + 16 <= lo + sizeof(struct cpu_stacks) && IS_ALIGNED(addr, 8);
-}
-
-/* Follows the frame-pointer chain (the hypervisor is built with -fno-omit-frame-pointer). */
+/*
+ * Follows the frame-pointer chain (the hypervisor is built with -fno-omit-frame-pointer)
+ * while it stays on this CPU's stacks, once they are known.
+ */
 static void backtrace(uint64_t rbp)
 {
+    uint64_t lo = rdmsr(MSR_GS_BASE) ? (uint64_t)this_cpu()->stacks : 0;
+
     raw_print("backtrace:");
-    for (unsigned i = 0; i < BACKTRACE_MAX && on_stack(rbp); i++) {
+    for (unsigned i = 0; i < BACKTRACE_MAX && lo && rbp >= lo && IS_ALIGNED(rbp, 8) &&
+                         rbp + 16 <= lo + sizeof(struct cpu_stacks); i++) {
         const uint64_t *frame = (const uint64_t *)rbp;
         raw_print(" %lx", frame[1]);
         rbp = frame[0];

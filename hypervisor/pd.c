@@ -41,17 +41,16 @@ static uint64_t new_io_bitmap(void)
     return pa;
 }
 
-static int map_tss_area(uint64_t root, uint64_t bitmap)
+/* Maps every CPU's TSS page, each followed by `bitmap`; false when out of memory. */
+static bool map_tss_area(uint64_t root, uint64_t bitmap)
 {
     for (unsigned i = 0; i < tss_cpus; i++) {
         uint64_t va = TSS_AREA_BASE + i * TSS_AREA_STRIDE;
-        int r = paging_map_in(root, va, tss_pages[i], PAGE_SIZE, PTE_P | PTE_W | PTE_NX);
-        if (!r)
-            r = paging_map_in(root, va + PAGE_SIZE, bitmap, IO_BITMAP_BYTES, PTE_P | PTE_NX);
-        if (r)
-            return r;
+        if (paging_map_in(root, va, tss_pages[i], PAGE_SIZE, PTE_P | PTE_W | PTE_NX) ||
+            paging_map_in(root, va + PAGE_SIZE, bitmap, IO_BITMAP_BYTES, PTE_P | PTE_NX))
+            return false;
     }
-    return 0;
+    return true;
 }
 
 void pd_init_kernel(unsigned ncpus)
@@ -61,7 +60,7 @@ void pd_init_kernel(unsigned ncpus)
         if (!(tss_pages[i] = page_alloc_zeroed(0)))
             panic("no memory for the TSS of cpu%u", i);
     if (!(deny_all_bitmap = new_io_bitmap()) ||
-        map_tss_area(paging_kernel_root(), deny_all_bitmap))
+        !map_tss_area(paging_kernel_root(), deny_all_bitmap))
         panic("no memory for the TSS area");
 }
 
@@ -131,6 +130,15 @@ static void mem_unmap(void *ctx, uint64_t base, unsigned order)
     pd_unmap(ctx, base << PAGE_SHIFT, PAGE_SIZE << order);
 }
 
+static void pd_allow_io(struct pd *pd, uint32_t first, uint32_t count, bool allow)
+{
+    uint8_t *bits = phys_to_virt(pd->io_bitmap);
+    for (uint32_t port = first; port < first + count && port < IO_BITMAP_BYTES * 8; port++) {
+        uint8_t mask = (uint8_t)(1u << (port % 8));
+        bits[port / 8] = allow ? (uint8_t)(bits[port / 8] & ~mask) : (bits[port / 8] | mask);
+    }
+}
+
 static int io_map(void *ctx, uint64_t base, uint64_t target, unsigned order, unsigned rights)
 {
     (void)target;
@@ -154,7 +162,7 @@ struct pd *pd_create(const char *name, bool vm)
     pd->caps = kmem_page_alloc();
     pd->root = page_alloc_zeroed(0);
     pd->io_bitmap = new_io_bitmap();
-    if (!pd->caps || !pd->root || !pd->io_bitmap || map_tss_area(pd->root, pd->io_bitmap) ||
+    if (!pd->caps || !pd->root || !pd->io_bitmap || !map_tss_area(pd->root, pd->io_bitmap) ||
         (vm && !ept_create(pd))) {
         pd_free(pd);
         return NULL;
@@ -177,15 +185,6 @@ int pd_map(struct pd *pd, uint64_t va, uint64_t pa, uint64_t size, uint64_t flag
     if (va >= USER_LIMIT || size > USER_LIMIT - va)
         return PTAB_INVAL;
     return paging_map_in(pd->root, va, pa, size, PTE_P | PTE_U | flags);
-}
-
-void pd_allow_io(struct pd *pd, uint32_t first, uint32_t count, bool allow)
-{
-    uint8_t *bits = phys_to_virt(pd->io_bitmap);
-    for (uint32_t port = first; port < first + count && port < IO_BITMAP_BYTES * 8; port++) {
-        uint8_t mask = (uint8_t)(1u << (port % 8));
-        bits[port / 8] = allow ? (uint8_t)(bits[port / 8] & ~mask) : (bits[port / 8] | mask);
-    }
 }
 
 void pd_unmap(struct pd *pd, uint64_t va, uint64_t size)

@@ -46,7 +46,6 @@ static inline struct resspace *pd_space(struct pd *pd, unsigned crd_kind)
 {
     return crd_kind == VIREO_CRD_MEM ? &pd->mem : &pd->io;
 }
-void pd_allow_io(struct pd *pd, uint32_t first, uint32_t count, bool allow);
 /* Loads CR3 unless it holds `root` already (a reload would flush the TLB). */
 static ALWAYS_INLINE void cr3_switch(uint64_t root)
 {

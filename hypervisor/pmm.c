@@ -63,13 +63,9 @@ void pmm_check_modules(const struct mb2_info *mb)
     uint64_t img_lo = (uint64_t)__image_start, img_hi = virt_to_phys(__image_end);
     for (unsigned i = 0; i < mb->module_count; i++) {
         const struct mb2_module *m = &mb->modules[i];
-        const char *why = NULL;
-        if (m->end == m->start)
-            why = "is empty";
-        else if (!inside_ram(mb, m->start, m->end))
-            why = "lies outside usable RAM";
-        else if (m->start < img_hi && m->end > img_lo)
-            why = "overlaps the hypervisor image";
+        const char *why = m->end == m->start ? "is empty"
+            : !inside_ram(mb, m->start, m->end) ? "lies outside usable RAM"
+            : m->start < img_hi && m->end > img_lo ? "overlaps the hypervisor image" : NULL;
         if (why)
             boot_fail("module %u '%s' at [0x%lx, 0x%lx) %s", i, m->cmdline, m->start, m->end,
                       why);

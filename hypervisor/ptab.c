@@ -35,20 +35,9 @@ static unsigned level_index(uint64_t va, unsigned level)
     return (unsigned)((va >> level_shift(level)) & PTAB_INDEX_MASK);
 }
 
-/* Last address of the level-`level` region containing va (inclusive, so no overflow). */
-static uint64_t region_last(uint64_t va, unsigned level)
-{
-    return ALIGN_DOWN(va, level_size(level)) + (level_size(level) - 1);
-}
-
 static bool present(const struct ptab_ops *ops, uint64_t e)
 {
     return (e & ops->present_mask) != 0;
-}
-
-static bool is_leaf(unsigned level, uint64_t e)
-{
-    return level == 1 || (level <= PTAB_LARGEST_LEAF && (e & PTE_PS));
 }
 
 static uint64_t *table_at(const struct ptab_ops *ops, uint64_t pa)
@@ -69,10 +58,8 @@ static bool range_ok(uint64_t va, uint64_t size)
 {
     uint64_t last = va + size - 1;
 
-    if (size == 0 || !IS_ALIGNED(va, 1ull << PTAB_PAGE_SHIFT) ||
-        !IS_ALIGNED(size, 1ull << PTAB_PAGE_SHIFT) || last < va)
-        return false;
-    return canonical(va) && canonical(last) &&
+    return size != 0 && IS_ALIGNED(va | size, 1ull << PTAB_PAGE_SHIFT) && last >= va &&
+           canonical(va) && canonical(last) &&
            (va >> (PTAB_VA_BITS - 1)) == (last >> (PTAB_VA_BITS - 1));
 }
 
@@ -87,7 +74,7 @@ static uint64_t *walk(const struct ptab_ops *ops, uint64_t root, uint64_t va,
 
     for (unsigned lvl = PTAB_LEVELS;; lvl--) {
         uint64_t *e = &table[level_index(va, lvl)];
-        if (!present(ops, *e) || is_leaf(lvl, *e)) {
+        if (!present(ops, *e) || lvl == 1 || (lvl <= PTAB_LARGEST_LEAF && (*e & PTE_PS))) {
             *level = lvl;
             return e;
         }
@@ -108,11 +95,11 @@ static bool walk_leaves(const struct ptab_ops *ops, uint64_t root, uint64_t va,
     for (uint64_t cur = va;;) {
         unsigned lvl;
         uint64_t *e = walk(ops, root, cur, &lvl);
-        uint64_t end = region_last(cur, lvl);
+        /* The entry's region; its last address is inclusive, so nothing overflows. */
+        uint64_t start = ALIGN_DOWN(cur, level_size(lvl)), end = start + (level_size(lvl) - 1);
         if (present(ops, *e) && how == CLEAR_LEAVES)
             *e = 0;
-        else if (present(ops, *e) && (how == ANY_LEAF ||
-                                      ALIGN_DOWN(cur, level_size(lvl)) < va || end > last))
+        else if (present(ops, *e) && (how == ANY_LEAF || start < va || end > last))
             return true;
         if (end >= last)
             return false;
@@ -129,18 +116,6 @@ static unsigned leaf_level(uint64_t va, uint64_t pa, uint64_t remaining, unsigne
             return lvl;
     }
     return 1;
-}
-
-/*
- * Flags of a non-leaf entry above a leaf with `leaf_flags`. For host paging a user page
- * needs U/S set at every level (SDM Vol. 3A 4.6.1); in EPT, bit 2 is execute access and
- * table_flags already grants it, so nothing is added there.
- */
-static uint64_t table_flags(const struct ptab_ops *ops, uint64_t leaf_flags)
-{
-    if (ops->present_mask == PTE_P && (leaf_flags & PTE_U))
-        return ops->table_flags | PTE_U;
-    return ops->table_flags;
 }
 
 /*
@@ -175,9 +150,8 @@ static uint64_t *leaf_slot(const struct ptab_ops *ops, uint64_t root, uint64_t v
 static bool map_args_ok(const struct ptab_ops *ops, uint64_t va, uint64_t pa, uint64_t size,
                         uint64_t flags, unsigned max_shift)
 {
-    if (!range_ok(va, size) || !IS_ALIGNED(pa, 1ull << PTAB_PAGE_SHIFT))
-        return false;
-    if (pa >= PTAB_PA_LIMIT || size > PTAB_PA_LIMIT - pa)
+    if (!range_ok(va, size) || !IS_ALIGNED(pa, 1ull << PTAB_PAGE_SHIFT) ||
+        pa >= PTAB_PA_LIMIT || size > PTAB_PA_LIMIT - pa)
         return false;
     if (max_shift != level_shift(1) && max_shift != level_shift(2) &&
         max_shift != level_shift(PTAB_LARGEST_LEAF))
@@ -199,7 +173,11 @@ int ptab_map(const struct ptab_ops *ops, uint64_t root, uint64_t va, uint64_t pa
     if (walk_leaves(ops, root, va, va + size - 1, ANY_LEAF))
         return PTAB_EXISTS;
 
-    uint64_t tflags = table_flags(ops, flags);
+    /*
+     * For host paging a user page needs U/S set at every level (SDM Vol. 3A 4.6.1); in
+     * EPT, bit 2 is execute access and table_flags already grants it: nothing is added.
+     */
+    uint64_t tflags = ops->table_flags | (ops->present_mask == PTE_P ? flags & PTE_U : 0);
     for (uint64_t done = 0; done < size;) {
         unsigned lvl = leaf_level(va + done, pa + done, size - done, max_shift);
         uint64_t *e = leaf_slot(ops, root, va + done, &lvl, tflags);
@@ -217,9 +195,7 @@ int ptab_map(const struct ptab_ops *ops, uint64_t root, uint64_t va, uint64_t pa
 /* Page tables emptied here are kept; they are reused by later mappings. */
 int ptab_unmap(const struct ptab_ops *ops, uint64_t root, uint64_t va, uint64_t size)
 {
-    if (!range_ok(va, size))
-        return PTAB_INVAL;
-    if (walk_leaves(ops, root, va, va + size - 1, PARTIAL_LEAF))
+    if (!range_ok(va, size) || walk_leaves(ops, root, va, va + size - 1, PARTIAL_LEAF))
         return PTAB_INVAL;
     walk_leaves(ops, root, va, va + size - 1, CLEAR_LEAVES);
     return PTAB_OK;
@@ -230,15 +206,13 @@ uint64_t ptab_lookup(const struct ptab_ops *ops, uint64_t root, uint64_t va,
 {
     unsigned lvl;
     uint64_t *e = canonical(va) ? walk(ops, root, va, &lvl) : NULL;
+    bool mapped = e && present(ops, *e);
 
-    if (!e || !present(ops, *e)) {
-        if (leaf_flags)
-            *leaf_flags = 0;
-        return ~0ull;
-    }
-    uint64_t offset_mask = level_size(lvl) - 1;
     if (leaf_flags)
-        *leaf_flags = *e & ~PTE_ADDR_MASK;
+        *leaf_flags = mapped ? *e & ~PTE_ADDR_MASK : 0;
+    if (!mapped)
+        return ~0ull;
+    uint64_t offset_mask = level_size(lvl) - 1;
     /* A large leaf's low address bits hold its PAT bit (SDM Vol. 3A Table 4-17). */
     return (*e & PTE_ADDR_MASK & ~offset_mask) | (va & offset_mask);
 }

@@ -77,22 +77,15 @@ struct sc *sc_create(struct ec *ec, unsigned prio, uint64_t quantum_us)
     return sc;
 }
 
-static void runq_remove(struct cpu *c, struct sc *sc)
-{
-    for (struct sc **p = &c->runq; *p; p = &(*p)->next) {
-        if (*p == sc) {
-            *p = sc->next;
-            sc->queued = false;
-            return;
-        }
-    }
-}
-
 void sc_destroy(struct kobj *o)
 {
     struct sc *sc = (struct sc *)o;
     struct cpu *c = &cpus[sc->cpu];
-    runq_remove(c, sc);
+    struct sc **p = &c->runq;
+    while (*p && *p != sc)
+        p = &(*p)->next;
+    if (*p)
+        *p = sc->next;                  /* off the run queue */
     if (c->sc_current == sc)
         c->sc_current = NULL;           /* its EC chain stops at the next kernel entry */
     sc->ec->sc = NULL;
@@ -258,12 +251,11 @@ void ec_leave_deadlines(struct ec *ec)
 {
     if (!ec->deadline)
         return;
-    for (struct ec **p = &cpus[ec->cpu].timeouts; *p; p = &(*p)->timeout_next) {
-        if (*p == ec) {
-            *p = ec->timeout_next;
-            break;
-        }
-    }
+    struct ec **p = &cpus[ec->cpu].timeouts;
+    while (*p && *p != ec)
+        p = &(*p)->timeout_next;
+    if (*p)
+        *p = ec->timeout_next;
     ec->deadline = 0;
 }
 

@@ -51,17 +51,13 @@ void sm_enqueue(struct sm *sm, struct ec *ec)
 
 void sm_dequeue(struct sm *sm, struct ec *ec)
 {
-    struct ec *prev = NULL;
-    for (struct ec *e = sm->waiters; e; prev = e, e = e->wait_next) {
-        if (e != ec)
-            continue;
-        if (prev)
-            prev->wait_next = e->wait_next;
-        else
-            sm->waiters = e->wait_next;
-        if (sm->waiters_tail == e)
+    struct ec **p = &sm->waiters, *prev = NULL;
+    for (; *p && *p != ec; p = &prev->wait_next)
+        prev = *p;
+    if (*p) {
+        *p = ec->wait_next;
+        if (sm->waiters_tail == ec)
             sm->waiters_tail = prev;
-        break;
     }
     ec->blocked_sm = NULL;
 }
@@ -69,13 +65,12 @@ void sm_dequeue(struct sm *sm, struct ec *ec)
 void sm_up(struct sm *sm)
 {
     struct ec *ec = sm->waiters;
-    if (!ec) {
-        if (sm->count != UINT64_MAX)
-            sm->count++;
-        return;
+    if (ec) {
+        sm_dequeue(sm, ec);
+        ec_wake(ec, VIREO_SUCCESS);
+    } else if (sm->count != UINT64_MAX) {
+        sm->count++;
     }
-    sm_dequeue(sm, ec);
-    ec_wake(ec, VIREO_SUCCESS);
 }
 
 bool sm_try_down(struct sm *sm, bool zero)
