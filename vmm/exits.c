@@ -157,8 +157,8 @@ static void cpuid_answer(uint32_t leaf, uint32_t sub, uint32_t out[4])
         c = a & XCR0_AVX ? XSAVE_SIZE_AVX : XSAVE_SIZE_SSE;
         d = 0;
     } else if (leaf == CPUID_XSAVE && sub == 1) {
-        a &= ~CPUID_XSAVES;
-        b = c = d = 0;
+        a &= ~CPUID_XSAVES;             /* EBX: exit_cpuid; no supervisor state */
+        c = d = 0;
     } else if (leaf == CPUID_XSAVE && (sub > 31 || !(xcr0_offered() >> sub & 1))) {
         a = b = c = d = 0;
     }
@@ -220,7 +220,7 @@ static void exit_cpuid(struct vireo_vcpu_state *s)
     s->rbx = r[1];
     s->rcx = r[2] | (leaf == 1 && guest_osxsave ? CPUID_1_ECX_OSXSAVE : 0);
     s->rdx = r[3];
-    if (leaf == CPUID_XSAVE && sub == 0)
+    if (leaf == CPUID_XSAVE && sub <= 1)    /* standard and compacted: the same here */
         s->rbx = guest_xcr0 & XCR0_AVX ? XSAVE_SIZE_AVX : XSAVE_SIZE_SSE;
     skip(s, VIREO_MTD_GPR_ACDB);
 }

@@ -432,6 +432,14 @@ uint64_t worker_wait(struct worker *w, uint64_t us)
  * On a loaded host an emulated CPU can stall for longer than any fixed settle time, so
  * tests wait for what they need to see rather than for a guess at how long it takes.
  */
+bool spin_flag(volatile const uint64_t *flag, uint64_t us)
+{
+    uint64_t end = deadline_us(us);
+    while (!*flag && rdtsc() < end)
+        ;
+    return *flag != 0;
+}
+
 bool wait_flag(uint64_t sm, volatile const uint64_t *flag, uint64_t us)
 {
     uint64_t end = deadline_us(us);

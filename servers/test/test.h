@@ -77,8 +77,9 @@ extern uint64_t tsc_per_ms;             /* from the HIP */
 /* CPUs, from the HIP (else probed with create_ec; 0 if that did not work either). */
 extern unsigned cpu_count;
 
-/* Generous bound for what must happen (a worker runs, a wakeup arrives). */
-#define WAIT_US 2000000u
+/* Generous bound for what must happen (a worker runs, a wakeup arrives): an emulated CPU
+   on a loaded host can stall for seconds. */
+#define WAIT_US 10000000u
 /* A deadline that is meant to pass. */
 #define SHORT_US 20000u
 
@@ -221,6 +222,8 @@ uint64_t worker_start(struct worker *w, unsigned cpu, worker_fn fn);
 /* Waits (bounded) for fn to return: SUCCESS, or TIMEOUT after `us`. */
 uint64_t worker_wait(struct worker *w, uint64_t us);
 bool wait_flag(uint64_t sm, volatile const uint64_t *flag, uint64_t us);
+/* The same, spinning (for a flag set by an EC on another CPU). */
+bool spin_flag(volatile const uint64_t *flag, uint64_t us);
 
 /* ---- Checks on capabilities ------------------------------------------------------------ */
 
