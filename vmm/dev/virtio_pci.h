@@ -23,7 +23,7 @@
 #define VIRTIO_DEVICE_CFG 0x2000u
 #define VIRTIO_NOTIFY 0x3000u
 #define VIRTIO_NOTIFY_MULT 4u
-#define VIRTIO_COMMON_SIZE 0x38u        /* struct virtio_pci_common_cfg of 1.1 */
+#define VIRTIO_COMMON_SIZE 0x40u        /* 1.2 common cfg: 1.1 + queue_notify_data, reset */
 
 struct virtio_pci;
 
