@@ -208,12 +208,19 @@ static void common_write(struct virtio_pci *vp, unsigned off, unsigned bytes, ui
     /* MSI-X vectors (no MSI-X: they stay NO_VECTOR), read-only fields, odd widths: ignored */
 }
 
+/* Whether [off, off + bytes) lies within the structure at [base, base + size) of BAR 0. */
+static bool within(uint64_t off, unsigned bytes, uint32_t base, uint32_t size)
+{
+    return off >= base && off + bytes <= (uint64_t)base + size;
+}
+
 static bool bar_read(void *dev, unsigned bar, uint64_t off, unsigned bytes, uint32_t *value)
 {
     struct virtio_pci *vp = dev;
+    uint32_t notify_size = VIRTIO_NOTIFY_MULT * vp->type->queues;
     if (bar != 0)
         return false;
-    if (off + bytes <= VIRTIO_COMMON + VIRTIO_COMMON_SIZE) {
+    if (within(off, bytes, VIRTIO_COMMON, VIRTIO_COMMON_SIZE)) {
         uint8_t img[VIRTIO_COMMON_SIZE];
         common_image(vp, img);
         *value = pci_get(img + off, bytes);
@@ -221,9 +228,9 @@ static bool bar_read(void *dev, unsigned bar, uint64_t off, unsigned bytes, uint
         *value = vp->isr;               /* 4.1.4.5.1: reading clears it */
         vp->isr = 0;
         pci_func_intx(&vp->func, false);
-    } else if (off >= VIRTIO_DEVICE_CFG && off + bytes <= VIRTIO_DEVICE_CFG + vp->type->cfg_size) {
+    } else if (within(off, bytes, VIRTIO_DEVICE_CFG, vp->type->cfg_size)) {
         return vp->type->cfg_read(vp->dev, (uint32_t)(off - VIRTIO_DEVICE_CFG), bytes, value);
-    } else if (off >= VIRTIO_NOTIFY && off < VIRTIO_NOTIFY + VIRTIO_NOTIFY_MULT * VIRTIO_QUEUES_MAX) {
+    } else if (within(off, bytes, VIRTIO_NOTIFY, notify_size)) {
         *value = 0;
     } else {
         return false;
@@ -234,14 +241,15 @@ static bool bar_read(void *dev, unsigned bar, uint64_t off, unsigned bytes, uint
 static bool bar_write(void *dev, unsigned bar, uint64_t off, unsigned bytes, uint32_t value)
 {
     struct virtio_pci *vp = dev;
+    uint32_t notify_size = VIRTIO_NOTIFY_MULT * vp->type->queues;
     if (bar != 0)
         return false;
-    if (off + bytes <= VIRTIO_COMMON + VIRTIO_COMMON_SIZE)
+    if (within(off, bytes, VIRTIO_COMMON, VIRTIO_COMMON_SIZE))
         common_write(vp, (unsigned)off, bytes, value);
-    else if (off >= VIRTIO_DEVICE_CFG && off + bytes <= VIRTIO_DEVICE_CFG + vp->type->cfg_size) {
+    else if (within(off, bytes, VIRTIO_DEVICE_CFG, vp->type->cfg_size)) {
         if (vp->type->cfg_write)
             vp->type->cfg_write(vp->dev, (uint32_t)(off - VIRTIO_DEVICE_CFG), bytes, value);
-    } else if (off >= VIRTIO_NOTIFY && off < VIRTIO_NOTIFY + VIRTIO_NOTIFY_MULT * vp->type->queues) {
+    } else if (within(off, bytes, VIRTIO_NOTIFY, notify_size)) {
         unsigned q = (unsigned)(off - VIRTIO_NOTIFY) / VIRTIO_NOTIFY_MULT;
         if (virtio_pci_live(vp, q))
             vp->type->notify(vp->dev, q);
