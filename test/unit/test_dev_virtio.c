@@ -450,6 +450,39 @@ static void virtio_cfg_window(void **state)
     assert_int_equal(status(), 0);
 }
 
+/* VIO0012: the bus saves each function's transport state after its header: a restore
+   brings back queues, features and status, and refuses a state the device cannot hold. */
+static void virtio_save_restore(void **state)
+{
+    (void)state;
+    static uint8_t buf[16384], bad[16384];
+    const size_t vq0 = 8 + 4 + PCI_SLOTS * PCI_CFG_SIZE + 4 + 8 + 24;
+    assert_int_equal(request(0, 1, 512, true, 0), 0);
+    size_t n = pci_bus_ops.save(&bus, buf, sizeof(buf));
+    assert_int_equal(n, vq0 + 4 * 40);
+    assert_int_equal(pci_bus_ops.save(&bus, buf, n - 1), 0);
+    pci_bus_ops.reset(&bus);
+    assert_int_equal(status(), 0);
+    assert_true(pci_bus_ops.restore(&bus, buf, n));
+    assert_int_equal(status(), 0x0f);
+    assert_int_equal(request(0, 2, 512, true, 3), 0);
+    assert_int_equal(get(USED + 2, 2), 2);
+    assert_memory_equal(ram + DATA + 0x100, disk + 2 * 512, 512);
+    memcpy(bad, buf, n);
+    bad[vq0 + 32] = 2;                          /* queue 0 enabled: neither 0 nor 1 */
+    assert_false(pci_bus_ops.restore(&bus, bad, n));
+    memcpy(bad, buf, n);
+    pci_put(bad + vq0 + 16, 4, RAM_SIZE - 8);   /* its used ring outside RAM */
+    assert_false(pci_bus_ops.restore(&bus, bad, n));
+    memcpy(bad, buf, n);
+    pci_put(bad + vq0 + 26, 2, 4096);           /* another maximum */
+    assert_false(pci_bus_ops.restore(&bus, bad, n));
+    assert_false(pci_bus_ops.restore(&bus, buf, n - 1));
+    assert_false(pci_bus_ops.restore(&bus, buf, n - 40));
+    assert_int_equal(status(), 0x0f);
+    assert_int_equal(request(0, 3, 512, true, 6), 0);
+}
+
 /* VIO0011: random bytes in every ring and table, random notifies and register writes:
    nothing may crash or touch memory outside the fake RAM (ASan watches). */
 static void virtio_hostile(void **state)
@@ -493,6 +526,7 @@ int main(void)
         cmocka_unit_test_setup(virtio_queue_setup, setup),
         cmocka_unit_test_setup(virtio_cfg_window, setup),
         cmocka_unit_test_setup(virtio_hostile, setup),
+        cmocka_unit_test_setup(virtio_save_restore, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

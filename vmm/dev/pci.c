@@ -290,6 +290,26 @@ static void pci_reset(void *dev)
     }
 }
 
+static bool has_state(const struct pci_func *f) { return f && f->ops && f->ops->save; }
+
+/* After the headers, each function with state of its own: a 32-bit length, the state.
+   Returns the bytes written, or SIZE_MAX if `len` is too small. */
+static size_t save_funcs(const struct pci_bus *b, uint8_t *buf, size_t len)
+{
+    size_t at = 0;
+    for (unsigned s = 0; s < PCI_SLOTS; s++) {
+        const struct pci_func *f = b->slot[s];
+        if (!has_state(f))
+            continue;
+        size_t n = len - at >= 4 ? f->ops->save(f->dev, buf + at + 4, len - at - 4) : 0;
+        if (!n || n > UINT32_MAX)
+            return SIZE_MAX;
+        pci_put(buf + at, 4, (uint32_t)n);
+        at += 4 + n;
+    }
+    return at;
+}
+
 static size_t pci_save(const void *dev, uint8_t *buf, size_t len)
 {
     const struct pci_bus *b = dev;
@@ -299,7 +319,34 @@ static size_t pci_save(const void *dev, uint8_t *buf, size_t len)
     for (unsigned s = 0; s < PCI_SLOTS; s++)
         if (b->slot[s])
             memcpy(st.cfg[s], b->slot[s]->cfg, PCI_CFG_SIZE);
-    return dev_save_blob(SAVE_MAGIC, SAVE_VERSION, &st, sizeof(st), buf, len);
+    size_t head = dev_save_blob(SAVE_MAGIC, SAVE_VERSION, &st, sizeof(st), buf, len);
+    size_t tail = head ? save_funcs(b, buf + head, len - head) : SIZE_MAX;
+    return tail == SIZE_MAX ? 0 : head + tail;
+}
+
+enum restore_step { RESTORE_CHECK, RESTORE_APPLY };
+
+/* Walks the functions' states in `buf`: checks them all, or (once they passed) applies. */
+static bool restore_funcs(struct pci_bus *b, const uint8_t *buf, size_t len,
+                          enum restore_step step)
+{
+    size_t at = 0;
+    for (unsigned s = 0; s < PCI_SLOTS; s++) {
+        struct pci_func *f = b->slot[s];
+        if (!has_state(f))
+            continue;
+        if (len - at < 4)
+            return false;
+        uint32_t n = pci_get(buf + at, 4);
+        if (n > len - at - 4)
+            return false;
+        if (step == RESTORE_CHECK && !f->ops->check(f->dev, buf + at + 4, n))
+            return false;
+        if (step == RESTORE_APPLY)
+            f->ops->restore(f->dev, buf + at + 4, n);
+        at += 4 + n;
+    }
+    return at == len;
 }
 
 /* Only the writable bits may differ from what the functions hold now. */
@@ -307,8 +354,9 @@ static bool pci_restore(void *dev, const uint8_t *buf, size_t len)
 {
     struct pci_bus *b = dev;
     static struct pci_save st;
+    size_t head = sizeof(struct dev_save_header) + sizeof(st);
     if (!dev_restore_blob(SAVE_MAGIC, SAVE_VERSION, &st, sizeof(st), buf, len) ||
-        st.address & ~ADDR_MASK)
+        st.address & ~ADDR_MASK || !restore_funcs(b, buf + head, len - head, RESTORE_CHECK))
         return false;
     for (unsigned s = 0; s < PCI_SLOTS; s++)
         for (unsigned i = 0; b->slot[s] && i < PCI_CFG_SIZE; i++)
@@ -322,6 +370,7 @@ static bool pci_restore(void *dev, const uint8_t *buf, size_t len)
             memcpy(b->slot[s]->cfg, st.cfg[s], PCI_CFG_SIZE);
             b->slot[s]->cfg[PCI_STATUS] = status;
         }
+    restore_funcs(b, buf + head, len - head, RESTORE_APPLY);
     return true;
 }
 

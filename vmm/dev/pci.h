@@ -42,6 +42,13 @@ struct pci_func_ops {
     void (*cfg_reading)(void *dev, unsigned off, unsigned bytes);
     void (*cfg_written)(void *dev, unsigned off, unsigned bytes);
     void (*reset)(void *dev);
+    /* The function's state beyond its header, saved and restored with the bus (may be
+       NULL; with save, check and restore too): save returns the bytes written (0: `len`
+       is too small); check says whether restore would take `buf`, which changes nothing;
+       restore then takes it (and sets INTx). */
+    size_t (*save)(const void *dev, uint8_t *buf, size_t len);
+    bool (*check)(const void *dev, const uint8_t *buf, size_t len);
+    void (*restore)(void *dev, const uint8_t *buf, size_t len);
 };
 
 struct pci_func {

@@ -26,6 +26,8 @@
 #define CAP_DATA 16
 #define CAP_SIZE 16
 #define OFFERED(vp) ((vp)->type->features | VIRTIO_F_VERSION_1 | VIRTIO_F_INDIRECT_DESC)
+#define SAVE_MAGIC 0x4f495456u          /* "VTIO" */
+#define SAVE_VERSION 1
 
 /* 4.1.4.3: struct virtio_pci_common_cfg. */
 enum {
@@ -294,9 +296,105 @@ static void cfg_written(void *dev, unsigned off, unsigned bytes)
 
 static void func_reset(void *dev) { device_reset(dev); }
 
+/* The transport's state as saved: plain integers only (a bool must not be read from a
+   buffer unchecked). The device type's own state is not part of it yet. */
+struct saved_queue {
+    uint64_t desc, driver, device;
+    uint16_t size, max, last_avail, used_idx;
+    uint8_t enabled, indirect, pad[6];
+};
+
+struct saved_state {
+    uint64_t driver_features;
+    uint32_t device_feature_select, driver_feature_select;
+    uint16_t queue_select;
+    uint8_t status, generation, isr, pad[3];
+    struct saved_queue vq[VIRTIO_QUEUES_MAX];
+};
+
+static size_t func_save(const void *dev, uint8_t *buf, size_t len)
+{
+    const struct virtio_pci *vp = dev;
+    struct saved_state st;
+    memset(&st, 0, sizeof(st));
+    st.driver_features = vp->driver_features;
+    st.device_feature_select = vp->device_feature_select;
+    st.driver_feature_select = vp->driver_feature_select;
+    st.queue_select = vp->queue_select;
+    st.status = vp->status;
+    st.generation = vp->generation;
+    st.isr = vp->isr;
+    for (unsigned q = 0; q < VIRTIO_QUEUES_MAX; q++) {
+        const struct virtq *v = &vp->vq[q];
+        st.vq[q] = (struct saved_queue){ v->desc, v->driver, v->device, v->size, v->max,
+                                         v->last_avail, v->used_idx, v->enabled,
+                                         v->indirect, { 0 } };
+    }
+    return dev_save_blob(SAVE_MAGIC, SAVE_VERSION, &st, sizeof(st), buf, len);
+}
+
+static struct virtq queue_from(const struct saved_queue *sq)
+{
+    return (struct virtq){ .size = sq->size, .max = sq->max, .enabled = sq->enabled,
+                           .indirect = sq->indirect, .desc = sq->desc, .driver = sq->driver,
+                           .device = sq->device, .last_avail = sq->last_avail,
+                           .used_idx = sq->used_idx };
+}
+
+/* A queue the device could hold: its own maximum, flags 0 or 1, and if enabled a size
+   and rings it took at enable (and indirect descriptors only if negotiated). */
+static bool queue_valid(const struct virtio_pci *vp, const struct saved_state *st, unsigned q)
+{
+    const struct saved_queue *sq = &st->vq[q];
+    if (sq->max != vp->vq[q].max || sq->size > sq->max || sq->enabled > 1 || sq->indirect > 1)
+        return false;
+    if (!sq->enabled)
+        return !sq->indirect;
+    struct virtq v = queue_from(sq);
+    return !virtq_check(&v, &vp->env->mem) &&
+           (!sq->indirect || st->driver_features & VIRTIO_F_INDIRECT_DESC);
+}
+
+static bool func_check(const void *dev, const uint8_t *buf, size_t len)
+{
+    const struct virtio_pci *vp = dev;
+    static const uint8_t status_bits = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+        VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_NEEDS_RESET |
+        VIRTIO_STATUS_FAILED;
+    struct saved_state st;
+    if (!dev_restore_blob(SAVE_MAGIC, SAVE_VERSION, &st, sizeof(st), buf, len) ||
+        st.driver_features & ~OFFERED(vp) || st.status & ~status_bits ||
+        st.isr & ~(ISR_QUEUE | ISR_CONFIG))
+        return false;
+    for (unsigned q = 0; q < VIRTIO_QUEUES_MAX; q++)
+        if (!queue_valid(vp, &st, q))
+            return false;
+    return true;
+}
+
+static void func_restore(void *dev, const uint8_t *buf, size_t len)
+{
+    struct virtio_pci *vp = dev;
+    struct saved_state st;
+    if (!func_check(vp, buf, len))
+        return;
+    memcpy(&st, buf + sizeof(struct dev_save_header), sizeof(st));
+    vp->driver_features = st.driver_features;
+    vp->device_feature_select = st.device_feature_select;
+    vp->driver_feature_select = st.driver_feature_select;
+    vp->queue_select = st.queue_select;
+    vp->status = st.status;
+    vp->generation = st.generation;
+    vp->isr = st.isr;
+    for (unsigned q = 0; q < VIRTIO_QUEUES_MAX; q++)
+        vp->vq[q] = queue_from(&st.vq[q]);
+    pci_func_intx(&vp->func, vp->isr != 0);
+}
+
 static const struct pci_func_ops virtio_func_ops = {
     .bar_read = bar_read, .bar_write = bar_write, .cfg_reading = cfg_reading,
-    .cfg_written = cfg_written, .reset = func_reset,
+    .cfg_written = cfg_written, .reset = func_reset, .save = func_save, .check = func_check,
+    .restore = func_restore,
 };
 
 /* struct virtio_pci_cap (4.1.4) for a structure in BAR 0, plus `extra` (notify's
