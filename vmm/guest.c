@@ -23,7 +23,7 @@
                         SEG((s)->ss, (b).ss); SEG((s)->fs, (b).fs); SEG((s)->gs, (b).gs); \
                    } while (0)
 
-static const char *const keys[] = { "guest", "kernel", "initrd" };
+static const char *const keys[] = { "guest", "kernel", "initrd", "disk" };
 
 /* 32-bit protected mode, paging off: what both entries share. VM entry needs a usable
    TR (a busy 32-bit TSS will do) and LDTR marked unusable. */
@@ -99,7 +99,7 @@ bool guest_load(struct vireo_vcpu_state *s)
     const uint8_t *guest = vmm_module("guest", &guest_size);
     const char *unknown = check_keys();
     if (unknown) {
-        vmm_stop("vmm: unknown module key '%s=' (known: guest=, kernel=, initrd=)\n", unknown);
+        vmm_stop("vmm: unknown module key '%s=' (known: guest=, kernel=, initrd=, disk=)\n", unknown);
         return false;
     }
     if (!kernel == !guest) {

@@ -9,6 +9,7 @@
 #include "dev/irq.h"
 #include "dev/mc146818.h"
 #include "dev/ns16550.h"
+#include "pcidev.h"
 #include "vmm.h"
 
 #define COM1_BASE 0x3f8
@@ -104,7 +105,10 @@ bool platform_init(void)
     for (unsigned i = 0; i < ARRAY_SIZE(devs); i++)
         if (!bus_add(&bus, &devs[i]))
             return false;
+    if (!pcidev_init(&bus, &plat))
+        return false;
     bus_reset(&bus);
+    pcidev_set_lines(&bus);
     return true;
 }
 

@@ -281,11 +281,15 @@ run_boot_tests() {
         --iso "$b/linux-native.iso" --pass "^vireo-guest: userspace up \([0-9]+\.[0-9]+" \
         --fail "Kernel panic|VIREO PANIC"
     # The same kernel under Vireo (docs/linux.md): the VMM's PIC, PIT, RTC and 16550 carry
-    # it to the same line from /init; no MSR the VMM lacks, no RCU stall, no oops.
+    # it to the same line from /init; no MSR the VMM lacks, no RCU stall, no oops. On the
+    # way /init loads the virtio modules, checks the disk= image on /dev/vda (virtio-blk),
+    # writes a line to hvc0 (virtio-console) and sees its frames come back (virtio-net).
     boot_test bochs-vm-linux "${bochs[@]}" --timeout 600 --smp 1 --mem 512 \
-        --iso "$b/vm-linux.iso" --pass "^vireo-guest: userspace up \([0-9]+\.[0-9]+" \
-        --fail "Kernel panic|VIREO PANIC|vireo: killed|vmm: guest stopped|Call Trace" \
-        --count "unchecked MSR access|rcu.*stall" 0
+        --iso "$b/vm-linux-virtio.iso" --pass "^vireo-guest: userspace up \([0-9]+\.[0-9]+" \
+        --fail "Kernel panic|VIREO PANIC|vireo: killed|vmm: guest stopped|Call Trace|: FAIL \(" \
+        --count "unchecked MSR access|rcu.*stall|needs a reset" 0 \
+        --count "^vireo-guest: blk: PASS " 1 --count "^vireo-guest: net: PASS " 1 \
+        --count "^vireo-guest: hvc0: hello through virtio-console$" 1
     guest_test vmexit --count "^vmexit_[a-z_]+_ticks [0-9]+$" 8 --count "^SKIP: vmexit_vmcall" 1
 }
 
