@@ -53,6 +53,7 @@ static void startup(struct vireo_vcpu_state *s)
 {
     if (!guest_load(s))
         return;
+    exit_stats_start();
     struct vireo_utcb *u = (struct vireo_utcb *)EXIT_UTCB;
     unsigned order = (unsigned)__builtin_ctzll(vmm_boot.ram_size >> 12);
     struct vireo_typed_item *item = vireo_utcb_typed(u, 0);
@@ -233,6 +234,7 @@ static void hlt(struct vireo_vcpu_state *s)
         vmm_stop("vmm: guest halted for good (interrupts off) at rip 0x%lx\n", s->rip);
         return;
     }
+    uint64_t asleep = rdtsc();
     for (;;) {
         uint64_t next = platform_advance(rdtsc());
         if (platform_intr_pending())
@@ -240,6 +242,8 @@ static void hlt(struct vireo_vcpu_state *s)
         hc_sm_down_flags(VMM_SEL_TIMER_SM, next == DEV_NO_DEADLINE ? 0 : next,
                          VIREO_HC_FLAG_SM_ZERO);
     }
+    /* vm_exit() counts handler time modulo 2^32 ticks: a sleep that long adds the rest. */
+    exit_ticks[VIREO_EXIT_HLT] += (rdtsc() - asleep) & ~(uint64_t)UINT32_MAX;
     s->rip += s->inst_len;
     s->actv_state = 0;
     s->intr_state = 0;                  /* the STI shadow ended with the HLT */

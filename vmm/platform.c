@@ -100,6 +100,7 @@ bool platform_init(void)
         { &ns16550_ops, &com1, com1.range, ARRAY_SIZE(com1.range) },
         { &ioapic_ops, &ioapic, ioapic_ranges, ARRAY_SIZE(ioapic_ranges) },
         { &test_exit_ops, NULL, test_exit_range, ARRAY_SIZE(test_exit_range) },
+        { &exit_stats_ops, NULL, exit_stats_range, ARRAY_SIZE(exit_stats_range) },
     };
     for (unsigned i = 0; i < ARRAY_SIZE(devs); i++)
         if (!bus_add(&bus, &devs[i]))
