@@ -231,7 +231,8 @@ static void cr_access(struct vireo_vcpu_state *s)
 static void hlt(struct vireo_vcpu_state *s)
 {
     if (!(intr_view.rflags & RFLAGS_IF)) {
-        vmm_stop("vmm: guest halted for good (interrupts off) at rip 0x%lx\n", s->rip);
+        /* Linux's poweroff with no ACPI to do it halts so (machine_halt). */
+        vmm_stop("vmm: guest powered off (halted with interrupts off at rip 0x%lx)\n", s->rip);
         return;
     }
     uint64_t asleep = rdtsc();
@@ -260,7 +261,8 @@ static void vmx_insn(struct vireo_vcpu_state *s)
 
 static void triple_fault(struct vireo_vcpu_state *s)
 {
-    vmm_stop("vmm: guest triple fault at rip 0x%lx\n", s->rip);
+    /* SDM Vol. 3C 27.2: a PC resets on a triple fault (shutdown); here the guest ends. */
+    vmm_stop("vmm: guest triple fault at rip 0x%lx: guest reset\n", s->rip);
 }
 
 static void bad_state(struct vireo_vcpu_state *s)
