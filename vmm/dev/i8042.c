@@ -105,7 +105,7 @@ static void command(struct i8042 *kbc, uint8_t cmd)
     else if (cmd == CMD_READ_OUTPORT)
         put(kbc, s->outport, false);
     else if (cmd >= CMD_PULSE && !(cmd & OUTPORT_RESET_N))
-        pull_reset(kbc, cmd == CMD_PULSE_RESET ? "keyboard controller reset pulse (command 0xfe)"
+        pull_reset(kbc, cmd == CMD_PULSE_RESET ? "keyboard controller reset pulse, command 0xfe"
                                                : "keyboard controller pulse of its reset line");
     update_irqs(kbc);                   /* the command byte may have changed */
 }
@@ -125,7 +125,7 @@ static void data(struct i8042 *kbc, uint8_t byte)
         put(kbc, byte, cmd == CMD_WRITE_AUX_OBUF);
     update_irqs(kbc);
     if (cmd == CMD_WRITE_OUTPORT && !(byte & OUTPORT_RESET_N))
-        pull_reset(kbc, "keyboard controller output port reset bit cleared (command 0xd1)");
+        pull_reset(kbc, "keyboard controller output port reset bit cleared, command 0xd1");
 }
 
 static bool i8042_read(void *dev, uint64_t addr, unsigned bytes, uint32_t *value)
