@@ -40,7 +40,7 @@ const char *exit_name(unsigned reason);
 void exit_stats_start(void);
 /* Prints the table: a header with totals, a line per reason seen, "vmm: exit table end". */
 void exit_stats_print(const char *why);
-/* The statistics port (0x4f0): a write of any value prints the table. */
+/* The statistics port (0x4f0): writing 1 prints the table. */
 extern const struct dev_ops exit_stats_ops;
 extern const struct dev_range exit_stats_range[1];
 
