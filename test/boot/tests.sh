@@ -232,7 +232,7 @@ run_boot_tests() {
         --count "^vmm: guest reset \(reset control register 0xcf9: hard reset\)$" 1 \
         --count "^vmm: guest triple fault at rip 0x[0-9a-f]+: guest reset$" 1 \
         --count "^vmm: guest powered off \(halted with interrupts off at rip 0x[0-9a-f]+\)$" 1 \
-        --count "^vmm: guest reset \(keyboard controller output port reset bit cleared, command 0xd1\)$" 1 \
+        --count "^vmm: guest reset \(keyboard controller output port reset bit cleared, command" 1 \
         --count "^PASS: reset: " 20 --count "^vmm: exit table end$" 5
 
     # Two guests at once: two VMMs share the marker guest's module, each giving it its own
