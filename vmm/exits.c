@@ -62,6 +62,7 @@ static void startup(struct vireo_vcpu_state *s)
     s->ctrl[1] = ctrl[1];
     s->msr_pass = PASS_RW(FS_BASE) | PASS_RW(GS_BASE) | PASS_RW(KERNEL_GS_BASE);
     s->mtd |= VIREO_MTD_CTRL;
+    exit_stats_start();
     struct vireo_utcb *u = (struct vireo_utcb *)EXIT_UTCB;
     unsigned order = (unsigned)__builtin_ctzll(vmm_boot.ram_size >> 12);
     struct vireo_typed_item *item = vireo_utcb_typed(u, 0);
@@ -332,9 +333,11 @@ static void cr_access(struct vireo_vcpu_state *s)
 static void hlt(struct vireo_vcpu_state *s)
 {
     if (!(intr_view.rflags & RFLAGS_IF)) {
-        vmm_stop("vmm: guest halted for good (interrupts off) at rip 0x%lx\n", s->rip);
+        /* Linux's poweroff with no ACPI to do it halts so (machine_halt). */
+        vmm_stop("vmm: guest powered off (halted with interrupts off at rip 0x%lx)\n", s->rip);
         return;
     }
+    uint64_t asleep = rdtsc();
     for (;;) {
         uint64_t next = platform_advance(rdtsc());
         if (platform_intr_pending())
@@ -342,6 +345,8 @@ static void hlt(struct vireo_vcpu_state *s)
         hc_sm_down_flags(VMM_SEL_TIMER_SM, next == DEV_NO_DEADLINE ? 0 : next,
                          VIREO_HC_FLAG_SM_ZERO);
     }
+    /* vm_exit() counts handler time modulo 2^32 ticks: a sleep that long adds the rest. */
+    exit_ticks[VIREO_EXIT_HLT] += (rdtsc() - asleep) & ~(uint64_t)UINT32_MAX;
     s->rip += s->inst_len;
     s->actv_state = 0;
     s->intr_state = 0;                  /* the STI shadow ended with the HLT */
@@ -358,7 +363,8 @@ static void vmx_insn(struct vireo_vcpu_state *s)
 
 static void triple_fault(struct vireo_vcpu_state *s)
 {
-    vmm_stop("vmm: guest triple fault at rip 0x%lx\n", s->rip);
+    /* SDM Vol. 3C 27.2: a PC resets on a triple fault (shutdown); here the guest ends. */
+    vmm_stop("vmm: guest triple fault at rip 0x%lx: guest reset\n", s->rip);
 }
 
 static void bad_state(struct vireo_vcpu_state *s)

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Vireo VMM: the guest's PC: the device models of vmm/dev on one bus, wired to the VMM
    (clock = TSC, COM1's output as console lines, IRQ lines through the router to the
-   8259 pair), plus port 0xf4, whose write ends the guest with that status. */
+   8259 pair, the reset line ending the guest), plus port 0xf4, whose write ends the
+   guest with that status. */
 #include "dev/bus.h"
+#include "dev/i8042.h"
 #include "dev/i8254.h"
 #include "dev/i8259.h"
 #include "dev/ioapic.h"
@@ -10,6 +12,7 @@
 #include "dev/mc146818.h"
 #include "dev/ns16550.h"
 #include "pcidev.h"
+#include "dev/piix_rcr.h"
 #include "vmm.h"
 
 #define COM1_BASE 0x3f8
@@ -27,6 +30,8 @@ static struct i8254 pit;
 static struct mc146818 rtc;
 static struct ns16550 com1;
 static struct ioapic ioapic;
+static struct i8042 kbc;
+static struct piix_rcr rcr;
 static struct {
     char text[LINE];
     unsigned len;
@@ -60,8 +65,15 @@ static void plat_console_out(void *ctx, uint8_t byte)
     line.len = 0;
 }
 
+/* A PC resets; this VMM ends the guest instead, saying which line did it. */
+static void plat_reset(void *ctx, const char *source)
+{
+    (void)ctx;
+    vmm_stop("vmm: guest reset (%s)\n", source);
+}
+
 static struct dev_platform plat = {
-    .now = plat_now, .irq = plat_irq, .console_out = plat_console_out,
+    .now = plat_now, .irq = plat_irq, .console_out = plat_console_out, .reset = plat_reset,
 };
 
 static bool exit_read(void *dev, uint64_t addr, unsigned bytes, uint32_t *value)
@@ -94,6 +106,8 @@ bool platform_init(void)
     i8254_init(&pit, &plat, PIT_IRQ);
     mc146818_init(&rtc, &plat, RTC_IRQ, &clock);
     ns16550_init(&com1, &plat, COM1_BASE, COM1_IRQ);
+    i8042_init(&kbc, &plat);
+    piix_rcr_init(&rcr, &plat);
     const struct dev devs[] = {
         { &i8259_ops, &pic, i8259_ranges, ARRAY_SIZE(i8259_ranges) },
         { &i8254_ops, &pit, i8254_ranges, ARRAY_SIZE(i8254_ranges) },
@@ -101,6 +115,9 @@ bool platform_init(void)
         { &ns16550_ops, &com1, com1.range, ARRAY_SIZE(com1.range) },
         { &ioapic_ops, &ioapic, ioapic_ranges, ARRAY_SIZE(ioapic_ranges) },
         { &test_exit_ops, NULL, test_exit_range, ARRAY_SIZE(test_exit_range) },
+        { &exit_stats_ops, NULL, exit_stats_range, ARRAY_SIZE(exit_stats_range) },
+        { &i8042_ops, &kbc, i8042_ranges, ARRAY_SIZE(i8042_ranges) },
+        { &piix_rcr_ops, &rcr, piix_rcr_ranges, ARRAY_SIZE(piix_rcr_ranges) },
     };
     for (unsigned i = 0; i < ARRAY_SIZE(devs); i++)
         if (!bus_add(&bus, &devs[i]))

@@ -30,6 +30,20 @@ extern const struct exit_handler exit_handlers[VIREO_EVENT_COUNT];
 void exit_unexpected(struct vireo_vcpu_state *s);
 extern uint64_t vmm_exit_reason;        /* of the exit being handled */
 
+/* VM-exit statistics (vmm/exitstat.c): vm_exit() counts each exit and the TSC ticks from
+   its portal's entry to the reply, by reason (the portal id: SDM basic exit reason, or
+   a Vireo event). Two arrays, not one of structs: a scaled index reaches both directly. */
+extern uint64_t exit_count[VIREO_EVENT_COUNT], exit_ticks[VIREO_EVENT_COUNT];
+/* The SDM's name of an exit reason ("IO_INSTRUCTION"), "vireo:STARTUP", or "unknown". */
+const char *exit_name(unsigned reason);
+/* Notes the TSC at which the guest starts (printed), the table's time origin. */
+void exit_stats_start(void);
+/* Prints the table: a header with totals, a line per reason seen, "vmm: exit table end". */
+void exit_stats_print(const char *why);
+/* The statistics port (0x4f0): writing 1 prints the table. */
+extern const struct dev_ops exit_stats_ops;
+extern const struct dev_range exit_stats_range[1];
+
 /* Prints through the console server, one whole line per call at most. */
 void vmm_print(const char *fmt, ...) PRINTF_LIKE(1, 2);
 /* Ends the guest for good (its vCPU and VM PD), saying why. */

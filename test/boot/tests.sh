@@ -223,6 +223,18 @@ run_boot_tests() {
         --pass "^vmm: guest triple fault" --fail "$vm_fail|^SUMMARY" \
         --count "^hostile: progress [1-5]:" 5 --count "^PASS: hostile: " 1
 
+    # Resetting and powering off (test/guests/reset.c): five VMMs run the reset guest, each
+    # told another way out; each VMM must end its own guest saying how, with its exit table.
+    boot_test bochs-vm-reset "${bochs[@]}" --smp 1 --iso "$b/vm-reset.iso" \
+        --pass "^vmm: guest (reset \(|triple fault .*: guest reset$|powered off \()" \
+        --pass-count 5 --fail "$vm_fail|^SUMMARY|vmm: guest exit status" \
+        --count "^vmm: guest reset \(keyboard controller reset pulse, command 0xfe\)$" 1 \
+        --count "^vmm: guest reset \(reset control register 0xcf9: hard reset\)$" 1 \
+        --count "^vmm: guest triple fault at rip 0x[0-9a-f]+: guest reset$" 1 \
+        --count "^vmm: guest powered off \(halted with interrupts off at rip 0x[0-9a-f]+\)$" 1 \
+        --count "^vmm: guest reset \(keyboard controller output port reset bit cleared, command" 1 \
+        --count "^PASS: reset: " 20 --count "^vmm: exit table end$" 5
+
     # Two guests at once: two VMMs share the marker guest's module, each giving it its own
     # marker and RAM size; each scans all its RAM and 1 MiB above it for the other's marker,
     # round after round. Both must pass, having scanned the RAM their VMM gave them, and
@@ -274,6 +286,15 @@ run_boot_tests() {
         --fail "^FAIL:|^SUMMARY" --count "^hostile: progress [1-4]: " 4 \
         --count "^PASS: hostile: 8 of 8 undefined opcodes" 1 --exit-status 0
     guest_test devices --count "^PASS: devices: " 18
+    # The reset guest's ways out that a PC ends in a reset (-no-reboot: QEMU exits with
+    # status 0); the fourth, HLT with interrupts off, only stops the CPU.
+    local via
+    for via in 1 2 3 5; do
+        boot_test "native-guest-reset-$via" --platform qemu --timeout 30 --smp 1 --mem 64 \
+            --kernel "$b/test/guests/reset.elf" --append "reset=$via" \
+            --pass "^reset: checks passed" --fail "^FAIL:|^SUMMARY" \
+            --count "^PASS: reset: " 4 --exit-status 0
+    done
     # Debian's kernel and the busybox initramfs booted natively by GRUB (no Vireo): the
     # reference for the Linux guest (docs/linux.md). Bochs lacks IA32_MISC_ENABLE, which
     # Linux reads before it has an IDT: unknown MSRs must read as 0 here.

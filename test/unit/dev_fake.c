@@ -40,7 +40,7 @@ void fake_reset(uint64_t tsc)
 {
     memset(&fake, 0, sizeof(fake));
     fake.plat = (struct dev_platform){ NULL, FAKE_TSC_KHZ, fake_now, fake_irq, fake_out,
-                                       fake_in };
+                                       fake_in, NULL };
     fake.tsc = tsc;
 }
 

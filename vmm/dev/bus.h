@@ -12,6 +12,8 @@ struct bus {
     uint64_t next;                      /* the earliest of them */
     uint16_t stale;                     /* models whose deadline may have moved */
     unsigned count;
+    uint8_t timed[BUS_DEVICES];         /* the models with a clock (deadline), in order */
+    unsigned timed_count;
     uint8_t port[BUS_PORTS];            /* the model at each port, + 1; 0: none */
 };
 

@@ -19,6 +19,9 @@ struct dev_platform {
     /* Input for a UART: up to `max` bytes that have arrived, without waiting. A source
        that gets input must make the VMM advance its devices (recall or wake the vCPU). */
     size_t (*console_in)(void *ctx, uint8_t *buf, size_t max);
+    /* The machine's reset line (the i8042's pulse, the reset control register at 0xcf9),
+       with what pulled it; the VMM ends the guest. May be NULL: nothing happens. */
+    void (*reset)(void *ctx, const char *source);
 };
 
 /* Reads the platform's clock. */

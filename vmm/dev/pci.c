@@ -116,8 +116,11 @@ void pci_bus_init(struct pci_bus *b, const struct dev_platform *p, uint64_t mmio
 {
     memset(b, 0, sizeof(*b));
     b->plat = p;
-    b->range[0] = (struct dev_range){ DEV_PIO, CONFIG_ADDRESS, 8 };
+    /* CONFIG_ADDRESS as one port (a dword access comes to a model at its first port):
+       0xcf9 is the chipset's reset control register on a PC. */
+    b->range[0] = (struct dev_range){ DEV_PIO, CONFIG_ADDRESS, 1 };
     b->range[1] = (struct dev_range){ DEV_MMIO, mmio_base, mmio_size };
+    b->range[2] = (struct dev_range){ DEV_PIO, CONFIG_ADDRESS + 4, 4 };
     pci_func_init(&b->host, HOST_VENDOR, HOST_DEVICE, CLASS_HOST_BRIDGE, 0, NULL, NULL);
     pci_put(b->host.wmask + PCI_COMMAND, 2, 0);
     b->host.cfg[PCI_COMMAND] = PCI_CMD_MEM | PCI_CMD_IO;

@@ -68,7 +68,7 @@ struct pci_bus {
     struct pci_func *slot[PCI_SLOTS];
     struct pci_func host;               /* 00:00.0 */
     const struct dev_platform *plat;
-    struct dev_range range[2];          /* 0xcf8-0xcff and the MMIO window */
+    struct dev_range range[3];          /* 0xcf8, the MMIO window, 0xcfc-0xcff */
 };
 
 extern const struct dev_ops pci_bus_ops;
