@@ -2,6 +2,7 @@
 /* Vireo VMM: the guest's PC: the device models of vmm/dev on one bus, wired to the VMM
    (clock = TSC, COM1's output as console lines, IRQ lines through the router to the
    8259 pair), plus port 0xf4, whose write ends the guest with that status. */
+#include <stdatomic.h>
 #include "dev/bus.h"
 #include "dev/i8254.h"
 #include "dev/i8259.h"
@@ -31,6 +32,7 @@ static struct {
     unsigned len;
 } line;
 static bool pic_changed;                /* the 8259's output may differ from the last look */
+static atomic_bool input_news;          /* the input thread put bytes into the ring */
 
 static uint64_t plat_now(void *ctx)
 {
@@ -59,8 +61,21 @@ static void plat_console_out(void *ctx, uint8_t byte)
     line.len = 0;
 }
 
+static size_t plat_console_in(void *ctx, uint8_t *buf, size_t max)
+{
+    (void)ctx;
+    return input_take(buf, max);
+}
+
+static bool plat_console_lost(void *ctx)
+{
+    (void)ctx;
+    return input_lost();
+}
+
 static struct dev_platform plat = {
     .now = plat_now, .irq = plat_irq, .console_out = plat_console_out,
+    .console_in = plat_console_in, .console_lost = plat_console_lost,
 };
 
 static bool exit_read(void *dev, uint64_t addr, unsigned bytes, uint32_t *value)
@@ -140,8 +155,17 @@ void platform_mmio_write(uint64_t gpa, unsigned bytes, uint32_t value)
     bus_mmio_write(&bus, gpa, bytes, value);
 }
 
-uint64_t platform_advance(uint64_t now) { return bus_advance(&bus, now); }
-bool platform_due(uint64_t now) { return now >= bus.next || bus.stale; }
+void platform_input_arrived(void) { atomic_store(&input_news, true); }
+bool platform_input_due(void) { return atomic_load(&input_news); }
+
+uint64_t platform_advance(uint64_t now)
+{
+    if (atomic_load(&input_news) && atomic_exchange(&input_news, false))
+        bus_kick(&bus, &com1, now);
+    return bus_advance(&bus, now);
+}
+
+bool platform_due(uint64_t now) { return now >= bus.next || bus.stale || platform_input_due(); }
 uint64_t platform_deadline(void) { return bus.next; }
 
 bool platform_intr_changed(void)

@@ -19,6 +19,9 @@ struct dev_platform {
     /* Input for a UART: up to `max` bytes that have arrived, without waiting. A source
        that gets input must make the VMM advance its devices (recall or wake the vCPU). */
     size_t (*console_in)(void *ctx, uint8_t *buf, size_t max);
+    /* Whether input was lost before it reached console_in since the last call (the
+       source's buffer was full): the UART reports it as an overrun. May be NULL. */
+    bool (*console_lost)(void *ctx);
 };
 
 /* Reads the platform's clock. */
