@@ -233,6 +233,7 @@ static void hlt(struct vireo_vcpu_state *s)
         vmm_stop("vmm: guest halted for good (interrupts off) at rip 0x%lx\n", s->rip);
         return;
     }
+    platform_console_flush();
     for (;;) {
         uint64_t next = platform_advance(rdtsc());
         if (platform_intr_pending())

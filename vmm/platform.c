@@ -47,7 +47,8 @@ static void plat_irq(void *ctx, unsigned irq, bool level)
     pic_changed = true;
 }
 
-/* COM1's bytes go to the console a line at a time (CR dropped). */
+/* COM1's bytes go to the console a line at a time (CR dropped), or what there is of the
+   line when the guest idles (platform_console_flush). */
 static void plat_console_out(void *ctx, uint8_t byte)
 {
     (void)ctx;
@@ -58,6 +59,17 @@ static void plat_console_out(void *ctx, uint8_t byte)
     }
     line.text[line.len] = '\0';
     vmm_print("%s\n", line.text);
+    line.len = 0;
+}
+
+/* The unfinished line, when the guest idles: a shell's prompt and the echo of typed keys
+   reach the console without waiting for a newline (it completes the line itself). */
+void platform_console_flush(void)
+{
+    if (!line.len)
+        return;
+    line.text[line.len] = '\0';
+    vmm_print("%s", line.text);
     line.len = 0;
 }
 

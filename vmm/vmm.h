@@ -68,6 +68,8 @@ uint64_t platform_advance(uint64_t now);
 /* Whether platform_advance(now) has work: a deadline passed or a model was accessed. */
 bool platform_due(uint64_t now);
 uint64_t platform_deadline(void);
+/* COM1's unfinished output line to the console now (the guest idles). */
+void platform_console_flush(void);
 /* COM1's input has arrived (any thread): the next platform_advance() hands it to the
    model. platform_input_due(): whether that is still to be done. */
 void platform_input_arrived(void);
