@@ -55,6 +55,18 @@ guest_test() {
         --fail "^FAIL:|^SUMMARY: [0-9]+ tests, [1-9]" --exit-status 1 "$@"
 }
 
+# kernel_release BZIMAGE: the release `uname -r` gives (Linux boot protocol: the setup
+# header's kernel_version, at 0x20e, points 0x200 bytes short of a string that starts
+# with it); nothing if the image has none.
+kernel_release() {
+    local off
+    [[ -f $1 ]] || return 0
+    off=$(od -An -tu2 -j 526 -N 2 "$1" | tr -d ' ')
+    [[ -n $off && $off -gt 0 ]] || return 0
+    dd if="$1" bs=1 skip=$((off + 512)) count=128 2>/dev/null | tr '\0' '\n' |
+        head -n 1 | cut -d' ' -f1
+}
+
 run_boot_tests() {
     local b=$boot_root/build
     local qemu=(--platform qemu --timeout 60)
@@ -280,10 +292,23 @@ run_boot_tests() {
         --iso "$b/linux-native.iso" --pass "^vireo-guest: userspace up \([0-9]+\.[0-9]+" \
         --fail "Kernel panic|VIREO PANIC"
     # The same kernel under Vireo (docs/linux.md): the VMM's PIC, PIT, RTC and 16550 carry
-    # it to the same line from /init; no MSR the VMM lacks, no RCU stall, no oops.
+    # it to the same line from /init; no MSR the VMM lacks, no RCU stall, no oops. Then
+    # the harness types into the guest's shell through COM1 (console server -> the VMM's
+    # input thread -> its 16550 -> ttyS0): `uname -r` must print the kernel's release, and
+    # /bin/irqcheck (scripts/mkinitramfs) must see the timer's and ttyS0's interrupt
+    # counts rise over two guest seconds; the shell echoes what is typed.
+    local release release_re
+    release=$(kernel_release "$b/guest/vmlinuz")
+    release_re=${release//./\\.}
     boot_test bochs-vm-linux "${bochs[@]}" --timeout 600 --smp 1 --mem 512 \
-        --iso "$b/vm-linux.iso" --pass "^vireo-guest: userspace up \([0-9]+\.[0-9]+" \
-        --fail "Kernel panic|VIREO PANIC|vireo: killed|vmm: guest stopped|Call Trace" \
+        --iso "$b/vm-linux.iso" \
+        --input-after "^vireo-guest: userspace up \(" --input 'uname -r\r' \
+        --input-after "^${release_re:-no release}$" --input 'irqcheck 2\r' \
+        --pass "^irqcheck: timer [0-9]+ -> [0-9]+, ttyS0 [0-9]+ -> [0-9]+: rose$" \
+        --fail "Kernel panic|VIREO PANIC|vireo: killed|vmm: guest stopped|Call Trace|^irqcheck: .*did not rise$" \
+        --count "^vireo-guest: userspace up \(${release_re:-no release}\)" 1 \
+        --count "^${release_re:-no release}$" 1 --count "[#$] irqcheck 2$" 1 \
+        --count "^ +0: +[0-9]+ .*timer$" 2 --count "^ +4: +[0-9]+ .*ttyS0$" 2 \
         --count "unchecked MSR access|rcu.*stall" 0
     guest_test vmexit --count "^vmexit_[a-z_]+_ticks [0-9]+$" 8 --count "^SKIP: vmexit_vmcall" 1
 }
