@@ -103,6 +103,16 @@ run_boot_tests() {
         --input-after "root: ready" --input 'beside a vmm\r' \
         --pass "root: you typed 'beside a vmm'" --count "vmm: cannot build the VM" 1 \
         --count "console: input goes to 0 'root'" 1
+    # The root's console commands: `vms` lists the servers, `kill` ends one by name or
+    # number (its PD revoked, as for a faulting server); the console server stays.
+    boot_test qemu-root-kill "${qemu[@]}" --smp 2 --iso "$b/vm-pio.iso" \
+        --input-after "root: ready" --input 'vms\rkill vmm\rvms\rkill 0\rkill 7\rhello\r' \
+        --pass "root: you typed 'hello'" \
+        --count "^root: server 1 'vmm' \(a VMM\): running$" 1 \
+        --count "^root: killed server 1 'vmm' \(from the console\)$" 1 \
+        --count "^root: server 1 'vmm' \(a VMM\): ended$" 1 \
+        --count "^root: kill: the console server stays$" 1 \
+        --count "^root: kill: no running server '7'" 1
     # Two clients (reader.iso): the reader takes input first, as a VMM would; Ctrl-] n and
     # Ctrl-] 1 move the focus, and each line reaches only the client that had it.
     boot_test qemu-input-focus "${qemu[@]}" --smp 2 --iso "$b/reader.iso" \
