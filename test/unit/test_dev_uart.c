@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include "bus.h"
 #include "dev_fake.h"
 #include "ns16550.h"
 
@@ -189,6 +190,39 @@ static void uart_receive_paced(void **state)
     assert_int_equal(in(LSR) & 0x02, 0);
 }
 
+/* UART0009: typed input reaches a guest that is not touching the UART, as the VMM's input
+   thread makes it: bus_kick() advances COM1 at once, which pulls the bytes and raises the
+   received-data interrupt (at the trigger level) or, below it, makes the bus's next
+   deadline the character timeout. */
+static void uart_bus_kick(void **state)
+{
+    (void)state;
+    static struct bus b;
+    memset(&b, 0, sizeof(b));
+    struct dev d = { &ns16550_ops, &uart, uart.range, 1 };
+    assert_true(bus_add(&b, &d));
+    bus_reset(&b);
+    bus_pio_write(&b, MCR, 1, 0x0b);
+    bus_pio_write(&b, FCR, 1, 0x81);            /* trigger level 8, as Linux sets it */
+    bus_pio_write(&b, IER, 1, 0x05);
+    assert_int_equal(bus_advance(&b, fake.tsc), DEV_NO_DEADLINE);
+    fake_input("ls\r", 3);
+    assert_int_equal(bus_advance(&b, fake.tsc), DEV_NO_DEADLINE);  /* nobody looked */
+    bus_kick(&b, &uart, fake.tsc);
+    uint64_t timeout = bus_advance(&b, fake.tsc);
+    assert_true(timeout > fake.tsc && timeout != DEV_NO_DEADLINE);
+    assert_false(fake.level[IRQ]);
+    fake.tsc = timeout;
+    assert_int_equal(bus_advance(&b, timeout), DEV_NO_DEADLINE);
+    assert_true(fake.level[IRQ]);               /* the character timeout */
+    assert_int_equal(bus_pio_read(&b, IIR, 1), 0xcc);
+    fake_input("uname -r\r", 9);
+    bus_kick(&b, &uart, timeout);
+    assert_int_equal(uart.s.rx_count, 12);
+    assert_int_equal(bus_pio_read(&b, IIR, 1), 0xc4);  /* at the trigger level */
+    bus_kick(&b, &b, timeout);                  /* no such model: nothing happens */
+}
+
 /* UART0004: IIR priority: line status over received data over THRE over modem status;
    reading LSR clears the error. */
 static void uart_iir_priority(void **state)
@@ -294,6 +328,7 @@ int main(void)
         cmocka_unit_test_setup(uart_thre, setup),
         cmocka_unit_test_setup(uart_receive, setup),
         cmocka_unit_test_setup(uart_receive_paced, setup),
+        cmocka_unit_test_setup(uart_bus_kick, setup),
         cmocka_unit_test_setup(uart_iir_priority, setup),
         cmocka_unit_test_setup(uart_loopback, setup),
         cmocka_unit_test_setup(uart_save_restore, setup),
