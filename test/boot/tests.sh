@@ -113,6 +113,10 @@ run_boot_tests() {
         --count "^root: server 1 'vmm' \(a VMM\): ended$" 1 \
         --count "^root: kill: the console server stays$" 1 \
         --count "^root: kill: no running server '7'" 1
+    # Typing into Bochs: COM1 is then a socket (scripts/boot-iso); the root echoes.
+    boot_test bochs-console-input "${bochs[@]}" --smp 1 --iso "$b/vireo.iso" \
+        --input-after "root: ready" --input 'hello bochs\rsecond line\r' \
+        --pass "root: you typed 'second line'" --count "root: you typed 'hello bochs'" 1
     # Two clients (reader.iso): the reader takes input first, as a VMM would; Ctrl-] n and
     # Ctrl-] 1 move the focus, and each line reaches only the client that had it.
     boot_test qemu-input-focus "${qemu[@]}" --smp 2 --iso "$b/reader.iso" \
