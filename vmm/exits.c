@@ -337,6 +337,7 @@ static void hlt(struct vireo_vcpu_state *s)
         vmm_stop("vmm: guest powered off (halted with interrupts off at rip 0x%lx)\n", s->rip);
         return;
     }
+    platform_console_flush();
     uint64_t asleep = rdtsc();
     for (;;) {
         uint64_t next = platform_advance(rdtsc());

@@ -71,12 +71,20 @@ void intr_reply(struct vireo_vcpu_state *s)
         if (platform_intr_changed() || window || (s->mtd & VIREO_MTD_INJ))
             inject(s);
         atomic_store(&in_guest, true);
-        /* A deadline that passed before in_guest was set may have found the thread
-           declining to recall: handle it here instead. */
-        if (rdtsc() < next)
+        /* A deadline that passed, or input that came, before in_guest was set may have
+           found a thread declining to recall: handle it here instead. */
+        if (rdtsc() < next && !platform_input_due())
             return;
         atomic_store(&in_guest, false);
     }
+}
+
+void intr_kick(void)
+{
+    platform_input_arrived();
+    hc_sm_up(VMM_SEL_TIMER_SM);         /* a halted vCPU looks again */
+    if (atomic_load(&in_guest))
+        hc_ec_ctrl(VMM_SEL_VCPU, VIREO_HC_FLAG_EC_RECALL);
 }
 
 NORETURN void intr_timer_thread(void)

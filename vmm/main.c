@@ -172,6 +172,10 @@ static uint64_t build_vm(void)
     if (!st)
         st = hc_create_ec(VIREO_HC_FLAG_EC_VCPU, SEL_VCPU, SEL_VM, hc_ec_cpu(0, EVENT_BASE), 0,
                           0, 0);
+    /* Input before the guest runs: prints use this EC's UTCB until the first exit. */
+    uint64_t in = st ? 0 : input_start((struct vireo_utcb *)SERVER_UTCB);
+    if (in)
+        vmm_print("vmm: no console input for the guest: status %lu\n", in);
     if (!st)
         st = hc_create_sc(SEL_VCPU_SC, VIREO_SEL_SELF_PD, SEL_VCPU,
                           VIREO_QPD(VCPU_PRIO, VCPU_QUANTUM_US));

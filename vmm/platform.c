@@ -3,6 +3,7 @@
    (clock = TSC, COM1's output as console lines, IRQ lines through the router to the
    8259 pair, the reset line ending the guest), plus port 0xf4, whose write ends the
    guest with that status. */
+#include <stdatomic.h>
 #include "dev/bus.h"
 #include "dev/i8042.h"
 #include "dev/i8254.h"
@@ -37,6 +38,7 @@ static struct {
     unsigned len;
 } line;
 static bool pic_changed;                /* the 8259's output may differ from the last look */
+static atomic_bool input_news;          /* the input thread put bytes into the ring */
 
 static uint64_t plat_now(void *ctx)
 {
@@ -51,7 +53,8 @@ static void plat_irq(void *ctx, unsigned irq, bool level)
     pic_changed = true;
 }
 
-/* COM1's bytes go to the console a line at a time (CR dropped). */
+/* COM1's bytes go to the console a line at a time (CR dropped), or what there is of the
+   line when the guest idles (platform_console_flush). */
 static void plat_console_out(void *ctx, uint8_t byte)
 {
     (void)ctx;
@@ -72,8 +75,32 @@ static void plat_reset(void *ctx, const char *source)
     vmm_stop("vmm: guest reset (%s)\n", source);
 }
 
+/* The unfinished line, when the guest idles: a shell's prompt and the echo of typed keys
+   reach the console without waiting for a newline (it completes the line itself). */
+void platform_console_flush(void)
+{
+    if (!line.len)
+        return;
+    line.text[line.len] = '\0';
+    vmm_print("%s", line.text);
+    line.len = 0;
+}
+
+static size_t plat_console_in(void *ctx, uint8_t *buf, size_t max)
+{
+    (void)ctx;
+    return input_take(buf, max);
+}
+
+static bool plat_console_lost(void *ctx)
+{
+    (void)ctx;
+    return input_lost();
+}
+
 static struct dev_platform plat = {
     .now = plat_now, .irq = plat_irq, .console_out = plat_console_out, .reset = plat_reset,
+    .console_in = plat_console_in, .console_lost = plat_console_lost,
 };
 
 static bool exit_read(void *dev, uint64_t addr, unsigned bytes, uint32_t *value)
@@ -161,8 +188,17 @@ void platform_mmio_write(uint64_t gpa, unsigned bytes, uint32_t value)
     bus_mmio_write(&bus, gpa, bytes, value);
 }
 
-uint64_t platform_advance(uint64_t now) { return bus_advance(&bus, now); }
-bool platform_due(uint64_t now) { return now >= bus.next || bus.stale; }
+void platform_input_arrived(void) { atomic_store(&input_news, true); }
+bool platform_input_due(void) { return atomic_load(&input_news); }
+
+uint64_t platform_advance(uint64_t now)
+{
+    if (atomic_load(&input_news) && atomic_exchange(&input_news, false))
+        bus_kick(&bus, &com1, now);
+    return bus_advance(&bus, now);
+}
+
+bool platform_due(uint64_t now) { return now >= bus.next || bus.stale || platform_input_due(); }
 uint64_t platform_deadline(void) { return bus.next; }
 
 bool platform_intr_changed(void)

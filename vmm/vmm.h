@@ -85,6 +85,12 @@ uint64_t platform_advance(uint64_t now);
 /* Whether platform_advance(now) has work: a deadline passed or a model was accessed. */
 bool platform_due(uint64_t now);
 uint64_t platform_deadline(void);
+/* COM1's unfinished output line to the console now (the guest idles). */
+void platform_console_flush(void);
+/* COM1's input has arrived (any thread): the next platform_advance() hands it to the
+   model. platform_input_due(): whether that is still to be done. */
+void platform_input_arrived(void);
+bool platform_input_due(void);
 /* Whether the 8259's output may have changed since the last call (lines, guest access). */
 bool platform_intr_changed(void);
 /* The 8259 pair's INT output, and its INTA cycle (the vector to inject). */
@@ -105,8 +111,16 @@ void intr_reply(struct vireo_vcpu_state *s);
 void intr_exit_begins(void);
 /* The timer thread's body: recalls the vCPU at the devices' deadlines. */
 NORETURN void intr_timer_thread(void);
+/* Another thread has news for the devices (input): makes the vCPU's handler look at
+   them now, waking it from HLT or recalling the running guest. */
+void intr_kick(void);
 #define VMM_SEL_TIMER_WAKE (VIREO_SEL_FIRST_FREE + 10)  /* a new deadline for the thread */
 #define VMM_SEL_VCPU (VIREO_SEL_FIRST_FREE + 1)
+
+/* Console input for COM1 (vmm/input.c): a thread attached to the console server. */
+uint64_t input_start(struct vireo_utcb *u);
+size_t input_take(uint8_t *buf, size_t max);
+bool input_lost(void);
 
 /* EPT violations (vmm/mmio.c): MMIO through the instruction emulator (vmm/emul/). */
 void exit_mmio(struct vireo_vcpu_state *s);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Vireo console server: owns COM1 and the VGA text screen where there is one; prints whole
-   lines for each client, never mixed, and hands typed input to one client at a time. */
+   lines for each client, never mixed, and hands typed input to one client at a time. The
+   client with the input focus also has its unfinished line on COM1 at once (a shell's
+   prompt and echo); a line of anyone else's first ends it there. */
 #include <vireo/crd.h>
 #include <vireo/sel.h>
 #include "hc.h"
@@ -47,6 +49,7 @@
 struct line {
     char text[LINE];
     unsigned len;
+    unsigned shown;                     /* bytes of it already on COM1 (unfinished line) */
 };
 
 struct screen {
@@ -58,6 +61,7 @@ struct screen {
 
 static struct line lines[CLIENTS];
 static struct line own;                 /* the console's own messages */
+static struct line *shown_line;         /* whose unfinished line COM1 shows, or NULL */
 static struct screen screen;
 static bool set_up;
 static struct input input;
@@ -110,6 +114,17 @@ static void screen_line(const char *text)
     screen_sync(scrolled ? 0 : first, scrolled ? VGA_ROWS * VGA_COLS : screen.row * VGA_COLS);
 }
 
+/* Ends another client's unfinished line on COM1 before l's text goes there; that client
+   shows its line again in full when it next prints. */
+static void cut_shown(const struct line *l)
+{
+    if (!shown_line || shown_line == l)
+        return;
+    uart_printf("\n");
+    shown_line->shown = 0;
+    shown_line = NULL;
+}
+
 static void take(struct line *l, char c)
 {
     if (c != '\n' && l->len < LINE - 1) {
@@ -117,10 +132,26 @@ static void take(struct line *l, char c)
         return;
     }
     l->text[l->len] = '\0';
+    cut_shown(l);
     if (screen.cells)                   /* the screen first: once COM1 shows it, so does VGA */
         screen_line(l->text);
-    uart_printf("%s\n", l->text);       /* an overlong line is cut, not interleaved */
-    l->len = 0;
+    uart_printf("%s\n", l->text + l->shown);    /* an overlong line is cut, not interleaved */
+    l->len = l->shown = 0;
+    if (shown_line == l)
+        shown_line = NULL;
+}
+
+/* The focused client's unfinished line goes to COM1 now: a prompt waits for no newline. */
+static void show_unfinished(uint64_t client)
+{
+    struct line *l = &lines[client % CLIENTS];
+    if (!input_up || input.focus != (int)client || l->shown == l->len)
+        return;
+    cut_shown(l);
+    l->text[l->len] = '\0';
+    uart_printf("%s", l->text + l->shown);
+    l->shown = l->len;
+    shown_line = l;
 }
 
 static void say(const char *fmt, ...) PRINTF_LIKE(1, 2);
@@ -323,5 +354,7 @@ NORETURN void main(uint64_t client)
         n = 0;                          /* a malformed request prints nothing */
     for (uint64_t i = 0; i < n; i++)
         take(&lines[client % CLIENTS], bytes[i]);
+    if (n)
+        show_unfinished(client);
     reply(u, 0, 0);
 }

@@ -518,7 +518,52 @@ static bool attach_input(void)
     return !st;
 }
 
-/* Typed bytes, assembled into lines and echoed. */
+/* `vms`: every server the root started, with its number for `kill`. */
+static void list_servers(void)
+{
+    for (unsigned i = 0; i < server_count; i++)
+        say("root: server %u '%s'%s: %s\n", i, servers[i].name,
+            servers[i].vmm ? " (a VMM)" : "", servers[i].dead ? "ended" : "running");
+}
+
+/* `kill N` or `kill NAME` (the first running server of that name): revokes the server's
+   PD, EC and portals as end_server() does for a faulting one; a VMM's VM goes with its
+   PD. The console server (0) prints this and stays. */
+static void kill_server(const char *arg)
+{
+    unsigned i = 0;
+    bool number = *arg >= '0' && *arg <= '9' && !arg[1];
+    for (; i < server_count; i++)
+        if (number ? i == (unsigned)(*arg - '0') : !strcmp(servers[i].name, arg) &&
+                                                    !servers[i].dead)
+            break;
+    if (i >= server_count || servers[i].dead) {
+        say("root: kill: no running server '%s' (vms lists them)\n", arg);
+        return;
+    }
+    if (i == 0 && console_up) {
+        say("root: kill: the console server stays\n");
+        return;
+    }
+    uint64_t self = VIREO_HC_FLAG_REVOKE_SELF << VIREO_HC_FLAGS_SHIFT;
+    servers[i].dead = true;
+    vireo_hypercall(VIREO_HC_REVOKE | self, vireo_crd_make(VIREO_CRD_OBJ, SEL_SERVER(i, 0), 3,
+                                                           0), 0, 0, 0);
+    say("root: killed server %u '%s' (from the console)\n", i, servers[i].name);
+}
+
+/* A typed line: a command, or echoed. */
+static void take_line(const char *line)
+{
+    if (!strcmp(line, "vms"))
+        list_servers();
+    else if (!strncmp(line, "kill ", 5))
+        kill_server(line + 5);
+    else
+        say("root: you typed '%s'\n", line);
+}
+
+/* Typed bytes, assembled into lines: commands or echoed. */
 static void echo_bytes(const char *in, size_t n)
 {
     static char line[LINE_MAX];
@@ -527,7 +572,7 @@ static void echo_bytes(const char *in, size_t n)
         if (in[i] == '\r' || in[i] == '\n') {
             line[len] = '\0';
             if (len)
-                say("root: you typed '%s'\n", line);
+                take_line(line);
             len = 0;
         } else if (in[i] && len < LINE_MAX - 1) {
             line[len++] = in[i];

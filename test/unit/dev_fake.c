@@ -36,11 +36,19 @@ static size_t fake_in(void *ctx, uint8_t *buf, size_t max)
     return n;
 }
 
+static bool fake_lost(void *ctx)
+{
+    (void)ctx;
+    bool lost = fake.lost;
+    fake.lost = false;
+    return lost;
+}
+
 void fake_reset(uint64_t tsc)
 {
     memset(&fake, 0, sizeof(fake));
     fake.plat = (struct dev_platform){ NULL, FAKE_TSC_KHZ, fake_now, fake_irq, fake_out,
-                                       fake_in, NULL };
+                                       fake_in, NULL, fake_lost };
     fake.tsc = tsc;
 }
 

@@ -21,6 +21,7 @@ struct fake_platform {
     size_t out_len;
     uint8_t in[256];
     size_t in_len, in_pos;
+    bool lost;                          /* console_lost's next answer */
 };
 
 extern struct fake_platform fake;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include "bus.h"
 #include "dev_fake.h"
 #include "ns16550.h"
 
@@ -153,6 +154,75 @@ static void uart_receive(void **state)
     assert_int_equal(in(LSR) & 0x03, 0x01);
 }
 
+/* UART0008: a guest that reads slowly loses nothing: the model takes from the console
+   only what its FIFO has room for, so 40 bytes behind a full FIFO all arrive, in order;
+   input lost before the console (its buffer was full) is the receiver's overrun, in LSR
+   and as a line-status interrupt. */
+static void uart_receive_paced(void **state)
+{
+    (void)state;
+    out(MCR, 0x0b);
+    out(FCR, 0xc1);                             /* FIFO, trigger level 14 */
+    out(IER, 0x05);
+    const char *text = "0123456789abcdefghijklmnopqrstuvwxyzABCD";
+    fake_input(text, 40);
+    char got[41] = { 0 };
+    for (unsigned n = 0; n < 40; n++) {
+        ns16550_ops.advance(&uart, fake.tsc);
+        assert_true(uart.s.rx_count <= NS16550_FIFO);
+        assert_int_equal(in(LSR) & 0x03, 0x01);    /* data ready, never an overrun */
+        got[n] = (char)in(THR);
+        fake.tsc += 1000;
+    }
+    assert_string_equal(got, text);
+    assert_int_equal(in(LSR) & 0x01, 0);
+    fake.lost = true;
+    fake_input("z", 1);
+    ns16550_ops.advance(&uart, fake.tsc);
+    assert_true(fake.level[IRQ]);
+    assert_int_equal(in(IIR), 0xc6);            /* line status first */
+    assert_int_equal(in(LSR) & 0x03, 0x03);
+    assert_int_equal(in(LSR) & 0x02, 0);        /* reading LSR cleared it */
+    assert_int_equal(in(THR), 'z');
+    fake.lost = true;                           /* in loopback the console is cut off */
+    out(MCR, 0x1b);
+    ns16550_ops.advance(&uart, fake.tsc);
+    assert_int_equal(in(LSR) & 0x02, 0);
+}
+
+/* UART0009: typed input reaches a guest that is not touching the UART, as the VMM's input
+   thread makes it: bus_kick() advances COM1 at once, which pulls the bytes and raises the
+   received-data interrupt (at the trigger level) or, below it, makes the bus's next
+   deadline the character timeout. */
+static void uart_bus_kick(void **state)
+{
+    (void)state;
+    static struct bus b;
+    memset(&b, 0, sizeof(b));
+    struct dev d = { &ns16550_ops, &uart, uart.range, 1 };
+    assert_true(bus_add(&b, &d));
+    bus_reset(&b);
+    bus_pio_write(&b, MCR, 1, 0x0b);
+    bus_pio_write(&b, FCR, 1, 0x81);            /* trigger level 8, as Linux sets it */
+    bus_pio_write(&b, IER, 1, 0x05);
+    assert_int_equal(bus_advance(&b, fake.tsc), DEV_NO_DEADLINE);
+    fake_input("ls\r", 3);
+    assert_int_equal(bus_advance(&b, fake.tsc), DEV_NO_DEADLINE);  /* nobody looked */
+    bus_kick(&b, &uart, fake.tsc);
+    uint64_t timeout = bus_advance(&b, fake.tsc);
+    assert_true(timeout > fake.tsc && timeout != DEV_NO_DEADLINE);
+    assert_false(fake.level[IRQ]);
+    fake.tsc = timeout;
+    assert_int_equal(bus_advance(&b, timeout), DEV_NO_DEADLINE);
+    assert_true(fake.level[IRQ]);               /* the character timeout */
+    assert_int_equal(bus_pio_read(&b, IIR, 1), 0xcc);
+    fake_input("uname -r\r", 9);
+    bus_kick(&b, &uart, timeout);
+    assert_int_equal(uart.s.rx_count, 12);
+    assert_int_equal(bus_pio_read(&b, IIR, 1), 0xc4);  /* at the trigger level */
+    bus_kick(&b, &b, timeout);                  /* no such model: nothing happens */
+}
+
 /* UART0004: IIR priority: line status over received data over THRE over modem status;
    reading LSR clears the error. */
 static void uart_iir_priority(void **state)
@@ -257,6 +327,8 @@ int main(void)
         cmocka_unit_test_setup(uart_linux_probe, setup),
         cmocka_unit_test_setup(uart_thre, setup),
         cmocka_unit_test_setup(uart_receive, setup),
+        cmocka_unit_test_setup(uart_receive_paced, setup),
+        cmocka_unit_test_setup(uart_bus_kick, setup),
         cmocka_unit_test_setup(uart_iir_priority, setup),
         cmocka_unit_test_setup(uart_loopback, setup),
         cmocka_unit_test_setup(uart_save_restore, setup),

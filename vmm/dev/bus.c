@@ -130,6 +130,15 @@ uint64_t bus_advance(struct bus *b, uint64_t now)
     return next;
 }
 
+void bus_kick(struct bus *b, void *dev, uint64_t now)
+{
+    for (unsigned i = 0; i < b->count; i++)
+        if (b->dev[i].state == dev && b->dev[i].ops->advance) {
+            b->dev[i].ops->advance(dev, now);
+            b->stale |= (uint16_t)(1u << i);
+        }
+}
+
 void bus_reset(struct bus *b)
 {
     for (unsigned i = 0; i < b->count; i++)

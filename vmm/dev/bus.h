@@ -28,4 +28,7 @@ bool bus_mmio_read(struct bus *b, uint64_t gpa, unsigned bytes, uint32_t *value)
 bool bus_mmio_write(struct bus *b, uint64_t gpa, unsigned bytes, uint32_t value);
 /* Brings every model whose deadline has come up to `now`; returns the next deadline. */
 uint64_t bus_advance(struct bus *b, uint64_t now);
+/* Brings the model with state `dev` up to `now` outside its deadline: something outside
+   the guest (typed input) changed what it sees. */
+void bus_kick(struct bus *b, void *dev, uint64_t now);
 void bus_reset(struct bus *b);

@@ -22,6 +22,9 @@ struct dev_platform {
     /* The machine's reset line (the i8042's pulse, the reset control register at 0xcf9),
        with what pulled it; the VMM ends the guest. May be NULL: nothing happens. */
     void (*reset)(void *ctx, const char *source);
+    /* Whether input was lost before it reached console_in since the last call (the
+       source's buffer was full): the UART reports it as an overrun. May be NULL. */
+    bool (*console_lost)(void *ctx);
 };
 
 /* Reads the platform's clock. */

@@ -135,6 +135,8 @@ static void rx_fill(struct ns16550 *u, uint64_t now)
     unsigned room = rx_room(u);
     if (!u->plat->console_in || !room || (u->s.mcr & MCR_LOOP))
         return;
+    if (u->plat->console_lost && u->plat->console_lost(u->plat->ctx))
+        u->s.lsr_errors |= LSR_OE;      /* bytes behind the receiver were lost */
     size_t n = u->plat->console_in(u->plat->ctx, buf, room);
     for (size_t i = 0; i < n && i < room; i++)
         rx_push(u, buf[i], now);
