@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* Vireo VMM: the guest's PC: the device models of vmm/dev on one bus, wired to the VMM
    (clock = TSC, COM1's output as console lines, IRQ lines through the router to the
-   8259 pair), plus port 0xf4, whose write ends the guest with that status. */
+   8259 pair and the I/O APIC, which delivers to the local APIC; the 8259's INT reaches
+   the CPU directly with the local APIC off, else through LINT0 in ExtINT mode), plus
+   port 0xf4, whose write ends the guest with that status. */
 #include "dev/bus.h"
 #include "dev/i8254.h"
 #include "dev/i8259.h"
 #include "dev/ioapic.h"
 #include "dev/irq.h"
+#include "dev/lapic.h"
 #include "dev/mc146818.h"
 #include "dev/ns16550.h"
 #include "vmm.h"
@@ -26,11 +29,13 @@ static struct i8254 pit;
 static struct mc146818 rtc;
 static struct ns16550 com1;
 static struct ioapic ioapic;
+static struct lapic lapic;
+static unsigned lapic_slot;             /* the local APIC's index on the bus */
 static struct {
     char text[LINE];
     unsigned len;
 } line;
-static bool pic_changed;                /* the 8259's output may differ from the last look */
+static bool pic_changed;                /* the interrupt output may differ from the last look */
 
 static uint64_t plat_now(void *ctx)
 {
@@ -83,6 +88,16 @@ static const struct dev_ops test_exit_ops = {
 };
 static const struct dev_range test_exit_range[1] = { { DEV_PIO, TEST_EXIT_PORT, 4 } };
 
+/* The I/O APIC's messages go to the one local APIC; its EOIs of level-triggered vectors
+   come back to the I/O APIC. */
+static bool to_lapic(void *ctx, const struct apic_msg *m)
+{
+    pic_changed = true;
+    return lapic_deliver(ctx, m);
+}
+
+static void lapic_eoi(void *ctx, uint8_t vector) { ioapic_eoi(ctx, vector); }
+
 bool platform_init(void)
 {
     uint64_t below = MIN(vmm_boot.ram_size, RAM_BELOW_4G_MAX);
@@ -90,6 +105,11 @@ bool platform_init(void)
                                      vmm_boot.ram_size - below };
     plat.tsc_khz = vmm_boot.tsc_khz;
     router.pic = &pic;
+    router.ioapic = &ioapic;
+    ioapic_init(&ioapic, to_lapic, &lapic);
+    lapic_init(&lapic, &plat, vmm_boot.tsc_khz * 1000 / vmm_tsc_crystal_ratio());
+    lapic.eoi = lapic_eoi;
+    lapic.eoi_ctx = &ioapic;
     i8254_init(&pit, &plat, PIT_IRQ);
     mc146818_init(&rtc, &plat, RTC_IRQ, &clock);
     ns16550_init(&com1, &plat, COM1_BASE, COM1_IRQ);
@@ -99,11 +119,15 @@ bool platform_init(void)
         { &mc146818_ops, &rtc, mc146818_ranges, ARRAY_SIZE(mc146818_ranges) },
         { &ns16550_ops, &com1, com1.range, ARRAY_SIZE(com1.range) },
         { &ioapic_ops, &ioapic, ioapic_ranges, ARRAY_SIZE(ioapic_ranges) },
+        { &lapic_ops, &lapic, lapic.range, ARRAY_SIZE(lapic.range) },
         { &test_exit_ops, NULL, test_exit_range, ARRAY_SIZE(test_exit_range) },
     };
-    for (unsigned i = 0; i < ARRAY_SIZE(devs); i++)
+    for (unsigned i = 0; i < ARRAY_SIZE(devs); i++) {
+        if (devs[i].state == &lapic)
+            lapic_slot = bus.count;
         if (!bus_add(&bus, &devs[i]))
             return false;
+    }
     bus_reset(&bus);
     return true;
 }
@@ -129,18 +153,26 @@ void platform_pio_write(uint32_t port, unsigned bytes, uint32_t value)
     bus_pio_write(&bus, port, bytes, value);
 }
 
+/* MMIO reaches the APICs (EOI, TPR, redirection entries): the output may change. */
 uint32_t platform_mmio_read(uint64_t gpa, unsigned bytes)
 {
     uint32_t v;
+    pic_changed = true;
     return bus_mmio_read(&bus, gpa, bytes, &v) ? v : 0xffffffffu;
 }
 
 void platform_mmio_write(uint64_t gpa, unsigned bytes, uint32_t value)
 {
+    pic_changed = true;
     bus_mmio_write(&bus, gpa, bytes, value);
 }
 
-uint64_t platform_advance(uint64_t now) { return bus_advance(&bus, now); }
+/* A model that fell due may have raised an interrupt (the LAPIC timer raises no line). */
+uint64_t platform_advance(uint64_t now)
+{
+    pic_changed = true;
+    return bus_advance(&bus, now);
+}
 bool platform_due(uint64_t now) { return now >= bus.next || bus.stale; }
 uint64_t platform_deadline(void) { return bus.next; }
 
@@ -151,6 +183,44 @@ bool platform_intr_changed(void)
     return changed;
 }
 
-bool platform_intr_pending(void) { return i8259_pending(&pic); }
-uint8_t platform_intr_ack(void) { return i8259_ack(&pic); }
+/* SDM Vol. 3A 10.1: with the local APIC off the 8259's INT is the CPU's INTR pin; with it
+   on, INT reaches the CPU through LINT0 in ExtINT mode, which bypasses IRR and PPR. */
+static bool extint_pending(void)
+{
+    return (!lapic_hw_enabled(&lapic) || lapic_extint(&lapic)) && i8259_pending(&pic);
+}
+
+bool platform_intr_pending(void) { return extint_pending() || lapic_pending(&lapic) >= 0; }
+
+uint8_t platform_intr_ack(void)
+{
+    int v = lapic_pending(&lapic);
+    if (extint_pending() || v < 0)
+        return i8259_ack(&pic);
+    lapic_ack(&lapic, (uint8_t)v);
+    return (uint8_t)v;
+}
+
+/* The local APIC's MSRs: the model changed its own deadline or its output. */
+static void lapic_touched(void)
+{
+    bus.stale |= (uint16_t)(1u << lapic_slot);
+    pic_changed = true;
+}
+
+uint64_t platform_apic_base(void) { return lapic.s.base; }
+
+bool platform_set_apic_base(uint64_t value)
+{
+    lapic_touched();
+    return lapic_set_base(&lapic, value);
+}
+
+uint64_t platform_tsc_deadline(void) { return lapic_tsc_deadline(&lapic); }
+
+void platform_set_tsc_deadline(uint64_t tsc)
+{
+    lapic_touched();
+    lapic_set_tsc_deadline(&lapic, tsc);
+}
 

@@ -45,9 +45,12 @@ const uint8_t *vmm_module(const char *key, uint64_t *size);
    (vmm/guest.c); false, with the guest stopped and a message, if it cannot. */
 bool guest_load(struct vireo_vcpu_state *s);
 
-/* CPUID hides the local APIC, which the VMM does not model yet: a Linux guest then uses
-   the 8259 and the PIT alone (set by guest.c for Linux; multiboot test guests see it). */
-extern bool vmm_guest_no_apic;
+/* CPUID 0x15 names the TSC a multiple of a "crystal" whose Hz fit in 32 bits: the ratio
+   (1 but for TSCs above 4.29 GHz). The local APIC timer runs at the crystal's rate. */
+static inline uint32_t vmm_tsc_crystal_ratio(void)
+{
+    return (uint32_t)(1 + ((vmm_boot.tsc_khz * 1000) >> 32));
+}
 
 /* MSRs (vmm/msr.c). A read gives false for an MSR the guest does not have (#GP). A write
    returns the state groups it changed, to be sent back (MSR_WRITE_DONE if none), or 0 for
@@ -68,11 +71,19 @@ uint64_t platform_advance(uint64_t now);
 /* Whether platform_advance(now) has work: a deadline passed or a model was accessed. */
 bool platform_due(uint64_t now);
 uint64_t platform_deadline(void);
-/* Whether the 8259's output may have changed since the last call (lines, guest access). */
+/* Whether the interrupt output may have changed since the last call (lines, guest access,
+   a model's deadline). */
 bool platform_intr_changed(void);
-/* The 8259 pair's INT output, and its INTA cycle (the vector to inject). */
+/* An interrupt for the CPU (the 8259's INT through LINT0 or with the APIC off, or the
+   local APIC's highest deliverable vector), and its acknowledge (the vector to inject). */
 bool platform_intr_pending(void);
 uint8_t platform_intr_ack(void);
+/* The local APIC's MSRs: IA32_APIC_BASE (false: a value the model refuses, for #GP) and
+   IA32_TSC_DEADLINE in host TSC. */
+uint64_t platform_apic_base(void);
+bool platform_set_apic_base(uint64_t value);
+uint64_t platform_tsc_deadline(void);
+void platform_set_tsc_deadline(uint64_t tsc);
 
 /* Interrupt delivery (vmm/intr.c). What the exit said about the guest's readiness for an
    interrupt, saved before the handler runs (a print overwrites the exit's state). */
