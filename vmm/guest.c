@@ -67,6 +67,10 @@ static bool load_linux(struct vireo_vcpu_state *s, const uint8_t *kernel, uint64
         vmm_stop("vmm: cannot load Linux: %s\n", linux_strerror(st));
         return false;
     }
+    if (!platform_write_firmware()) {
+        vmm_stop("vmm: cannot load Linux: no room for the MP and ACPI tables\n");
+        return false;
+    }
     /* Printing uses the UTCB that holds *s: before the entry state, not after. */
     vmm_print("vmm: Linux boot protocol %u.%02u: kernel at 0x%x (%u KiB, needs %u KiB), "
               "initrd at 0x%x (%u KiB)\n", b.protocol >> 8, b.protocol & 0xff, b.kernel_gpa,

@@ -4,6 +4,7 @@
    8259 pair and the I/O APIC, which delivers to the local APIC; the 8259's INT reaches
    the CPU directly with the local APIC off, else through LINT0 in ExtINT mode), plus
    port 0xf4, whose write ends the guest with that status. */
+#include "dev/acpi_pm.h"
 #include "dev/bus.h"
 #include "dev/i8254.h"
 #include "dev/i8259.h"
@@ -12,6 +13,7 @@
 #include "dev/lapic.h"
 #include "dev/mc146818.h"
 #include "dev/ns16550.h"
+#include "firmware/firmware.h"
 #include "vmm.h"
 
 #define COM1_BASE 0x3f8
@@ -19,6 +21,9 @@
 #define PIT_IRQ 0
 #define RTC_IRQ 8
 #define TEST_EXIT_PORT 0xf4
+#define ACPI_PM_BASE 0x600
+#define SCI_IRQ 9
+#define CPUID_FEATURES 1
 #define LINE 120
 #define RAM_BELOW_4G_MAX 0xe0000000ull   /* where a PC's MMIO hole starts */
 
@@ -30,6 +35,7 @@ static struct mc146818 rtc;
 static struct ns16550 com1;
 static struct ioapic ioapic;
 static struct lapic lapic;
+static struct acpi_pm pm;
 static unsigned lapic_slot;             /* the local APIC's index on the bus */
 static struct {
     char text[LINE];
@@ -98,6 +104,12 @@ static bool to_lapic(void *ctx, const struct apic_msg *m)
 
 static void lapic_eoi(void *ctx, uint8_t vector) { ioapic_eoi(ctx, vector); }
 
+static void power_off(void *ctx)
+{
+    (void)ctx;
+    vmm_stop("vmm: guest powered off (ACPI S5)\n");
+}
+
 bool platform_init(void)
 {
     uint64_t below = MIN(vmm_boot.ram_size, RAM_BELOW_4G_MAX);
@@ -110,6 +122,7 @@ bool platform_init(void)
     lapic_init(&lapic, &plat, vmm_boot.tsc_khz * 1000 / vmm_tsc_crystal_ratio());
     lapic.eoi = lapic_eoi;
     lapic.eoi_ctx = &ioapic;
+    acpi_pm_init(&pm, &plat, ACPI_PM_BASE, power_off, NULL);
     i8254_init(&pit, &plat, PIT_IRQ);
     mc146818_init(&rtc, &plat, RTC_IRQ, &clock);
     ns16550_init(&com1, &plat, COM1_BASE, COM1_IRQ);
@@ -120,6 +133,7 @@ bool platform_init(void)
         { &ns16550_ops, &com1, com1.range, ARRAY_SIZE(com1.range) },
         { &ioapic_ops, &ioapic, ioapic_ranges, ARRAY_SIZE(ioapic_ranges) },
         { &lapic_ops, &lapic, lapic.range, ARRAY_SIZE(lapic.range) },
+        { &acpi_pm_ops, &pm, pm.range, ARRAY_SIZE(pm.range) },
         { &test_exit_ops, NULL, test_exit_range, ARRAY_SIZE(test_exit_range) },
     };
     for (unsigned i = 0; i < ARRAY_SIZE(devs); i++) {
@@ -130,6 +144,21 @@ bool platform_init(void)
     }
     bus_reset(&bus);
     return true;
+}
+
+/* The MP table and the ACPI tables that describe these devices (vmm/firmware). */
+bool platform_write_firmware(void)
+{
+    struct cpuid id = cpuid(CPUID_FEATURES, 0);
+    struct fw_config c = {
+        .ram = GUEST_RAM, .ram_size = vmm_boot.ram_size,
+        .lapic_addr = LAPIC_DEFAULT_BASE, .ioapic_addr = IOAPIC_BASE,
+        .lapic_id = (uint8_t)(lapic.s.id >> 24), .lapic_version = LAPIC_VERSION,
+        .ioapic_id = (uint8_t)(ioapic.s.id >> 24), .ioapic_version = IOAPIC_VERSION,
+        .cpu_signature = id.eax, .cpu_features = id.edx,
+        .pm_base = ACPI_PM_BASE, .sci_irq = SCI_IRQ,
+    };
+    return fw_write_mptable(&c) && fw_write_acpi(&c);
 }
 
 /* The guest programs the 8259 itself (masks, EOIs, polls). */

@@ -62,6 +62,8 @@ uint64_t msr_write(struct vireo_vcpu_state *s, uint32_t index, uint64_t value);
 /* The guest's PC (vmm/platform.c): the device models on their bus. Unclaimed ports and
    MMIO read as all ones and drop writes. */
 bool platform_init(void);
+/* Writes the MP and ACPI tables for the devices into guest RAM; false if it is too small. */
+bool platform_write_firmware(void);
 uint32_t platform_pio_read(uint32_t port, unsigned bytes);
 void platform_pio_write(uint32_t port, unsigned bytes, uint32_t value);
 uint32_t platform_mmio_read(uint64_t gpa, unsigned bytes);
