@@ -38,7 +38,8 @@ static bool acpi_pm_read(void *dev, uint64_t addr, unsigned bytes, uint32_t *val
     struct acpi_pm *pm = dev;
     uint64_t off = addr - pm->range[0].base;
     uint8_t r[ACPI_PM_PORTS];
-    if (off >= ACPI_PM_PORTS || bytes > ACPI_PM_PORTS - off)
+    if ((bytes != 1 && bytes != 2 && bytes != 4) || off >= ACPI_PM_PORTS ||
+        bytes > ACPI_PM_PORTS - off)
         return false;
     image(pm, r);
     *value = 0;
@@ -65,7 +66,8 @@ static bool acpi_pm_write(void *dev, uint64_t addr, unsigned bytes, uint32_t val
 {
     struct acpi_pm *pm = dev;
     uint64_t off = addr - pm->range[0].base;
-    if (off >= ACPI_PM_PORTS || bytes > ACPI_PM_PORTS - off)
+    if ((bytes != 1 && bytes != 2 && bytes != 4) || off >= ACPI_PM_PORTS ||
+        bytes > ACPI_PM_PORTS - off)
         return false;
     for (unsigned reg = OFF_STS; reg <= OFF_CNT; reg += 2) {
         if (off + bytes <= reg || off >= reg + 2u)
