@@ -75,8 +75,10 @@ static const struct {
     unsigned reg;
     uint32_t bits;
 } hidden[] = {
-    { 1, 2, 1u << 3 | 1u << 5 | 1u << 15 | 1u << 21 | 3u << 26 },
-    /* MONITOR, VMX, PDCM, x2APIC, XSAVE and OSXSAVE */
+    { 1, 2, 1u << 3 | 1u << 5 | 1u << 8 | 1u << 15 | 1u << 21 | 3u << 26 },
+    /* MONITOR, VMX, TM2, PDCM, x2APIC, XSAVE and OSXSAVE */
+    { 1, 3, 1u << 22 | 1u << 29 },      /* thermal monitor MSRs (ACPI), TM: no IA32_THERM_* */
+    { 6, 0, 1u << 0 | 1u << 4 | 1u << 6 },  /* digital and package thermal sensors, PLN */
     { 6, 2, 1u << 0 | 1u << 3 },        /* APERF/MPERF MSRs, energy/performance bias MSR */
     { 7, 1, 1u << 1 | 1u << 10 },       /* IA32_TSC_ADJUST MSR, INVPCID */
     { 7, 2, 1u << 22 },                 /* RDPID */
