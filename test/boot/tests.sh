@@ -279,12 +279,21 @@ run_boot_tests() {
     boot_test bochs-linux-native "${bochs[@]}" --timeout 600 --smp 1 --ignore-bad-msrs \
         --iso "$b/linux-native.iso" --pass "^vireo-guest: userspace up \([0-9]+\.[0-9]+" \
         --fail "Kernel panic|VIREO PANIC"
-    # The same kernel under Vireo (docs/linux.md): the VMM's PIC, PIT, RTC and 16550 carry
-    # it to the same line from /init; no MSR the VMM lacks, no RCU stall, no oops.
-    boot_test bochs-vm-linux "${bochs[@]}" --timeout 600 --smp 1 --mem 512 \
+    # The same kernel under Vireo (docs/linux.md), acpi=off: it finds the VMM's MP table and
+    # runs with the local APIC (TSC-deadline timer: LOC rises) and the I/O APIC (serial,
+    # RTC) to the same line from /init; no MSR the VMM lacks, no RCU stall, no oops.
+    boot_test bochs-vm-linux "${bochs[@]}" --timeout 1500 --smp 1 --mem 512 \
         --iso "$b/vm-linux.iso" --pass "^vireo-guest: userspace up \([0-9]+\.[0-9]+" \
         --fail "Kernel panic|VIREO PANIC|vireo: killed|vmm: guest stopped|Call Trace" \
-        --count "unchecked MSR access|rcu.*stall" 0
+        --count "unchecked MSR access|rcu.*stall" 0 \
+        --count "found SMP MP-table" 1 --count "^vireo-guest: local APIC timer ticking" 1
+    # With ACPI on: the VMM's RSDP, MADT and FADT (PM timer); LOC rises there too.
+    boot_test bochs-vm-linux-acpi "${bochs[@]}" --timeout 1500 --smp 1 --mem 512 \
+        --iso "$b/vm-linux-acpi.iso" --pass "^vireo-guest: userspace up \([0-9]+\.[0-9]+" \
+        --fail "Kernel panic|VIREO PANIC|vireo: killed|vmm: guest stopped|Call Trace" \
+        --count "unchecked MSR access|rcu.*stall|ACPI Error|ACPI BIOS Error" 0 \
+        --count "ACPI: RSDP 0x00000000000E0000" 1 \
+        --count "^vireo-guest: local APIC timer ticking" 1
     guest_test vmexit --count "^vmexit_[a-z_]+_ticks [0-9]+$" 8 --count "^SKIP: vmexit_vmcall" 1
 }
 
