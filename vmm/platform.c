@@ -182,24 +182,32 @@ void platform_pio_write(uint32_t port, unsigned bytes, uint32_t value)
     bus_pio_write(&bus, port, bytes, value);
 }
 
-/* MMIO reaches the APICs (EOI, TPR, redirection entries): the output may change. */
+/* An access to the local APIC (EOI, TPR, ICR, LVTs) may change the output; the I/O APIC's
+   deliveries say so themselves (to_lapic). */
+static void mmio_access(uint64_t gpa)
+{
+    if (gpa - lapic.range[0].base < lapic.range[0].size)
+        pic_changed = true;
+}
+
 uint32_t platform_mmio_read(uint64_t gpa, unsigned bytes)
 {
     uint32_t v;
-    pic_changed = true;
+    mmio_access(gpa);
     return bus_mmio_read(&bus, gpa, bytes, &v) ? v : 0xffffffffu;
 }
 
 void platform_mmio_write(uint64_t gpa, unsigned bytes, uint32_t value)
 {
-    pic_changed = true;
+    mmio_access(gpa);
     bus_mmio_write(&bus, gpa, bytes, value);
 }
 
-/* A model that fell due may have raised an interrupt (the LAPIC timer raises no line). */
+/* The local APIC timer raises no line: its deadline passing may change the output. */
 uint64_t platform_advance(uint64_t now)
 {
-    pic_changed = true;
+    if (now >= bus.deadline[lapic_slot])
+        pic_changed = true;
     return bus_advance(&bus, now);
 }
 bool platform_due(uint64_t now) { return now >= bus.next || bus.stale; }
@@ -223,9 +231,11 @@ bool platform_intr_pending(void) { return extint_pending() || lapic_pending(&lap
 
 uint8_t platform_intr_ack(void)
 {
-    int v = lapic_pending(&lapic);
-    if (extint_pending() || v < 0)
+    if (extint_pending())
         return i8259_ack(&pic);
+    int v = lapic_pending(&lapic);
+    if (v < 0)
+        return i8259_ack(&pic);         /* not reached: pending said otherwise */
     lapic_ack(&lapic, (uint8_t)v);
     return (uint8_t)v;
 }

@@ -346,8 +346,10 @@ bool lapic_extint(const struct lapic *l)
 
 int lapic_pending(const struct lapic *l)
 {
+    if (!lapic_hw_enabled(l) || !sw_enabled(l))
+        return -1;
     int v = highest(l->s.irr);
-    if (v < 0 || !lapic_hw_enabled(l) || !sw_enabled(l))
+    if (v < 0)
         return -1;
     return ((uint32_t)v & 0xf0) > (ppr(l) & 0xf0) ? v : -1;
 }
