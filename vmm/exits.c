@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Vireo VMM: the exit handlers, one per exit reason, dispatched through a table. */
+#include "dev/lapic.h"
 #include "emul/emul.h"
 #include "vmm.h"
 
@@ -7,7 +8,12 @@
 #define SEGS (VIREO_MTD_DS_ES | VIREO_MTD_FS_GS | VIREO_MTD_CS_SS | VIREO_MTD_TR | \
               VIREO_MTD_LDTR | VIREO_MTD_GDTR | VIREO_MTD_IDTR)
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
+#define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
 #define CPUID_1_EDX_APIC (1u << 9)
+#define CPUID_1_EBX_APIC_ID 0xff000000u
+#define CPUID_6_EAX_ARAT (1u << 2)              /* the APIC timer runs in every C-state */
+#define CPUID_TOPOLOGY 0xb
+#define CPUID_TOPOLOGY_V2 0x1f
 #define CPUID_PERFMON 0xa
 #define CPUID_TSC 0x15                          /* TSC / crystal ratio, crystal frequency */
 #define CPUID_FREQ 0x16                         /* base, maximum, bus frequency in MHz */
@@ -71,8 +77,6 @@ static void startup(struct vireo_vcpu_state *s)
     u->head.typed = 1;
 }
 
-bool vmm_guest_no_apic;
-
 /* XSAVE: the hypervisor switches x87, SSE and AVX state (include/vireo/mtd.h,
    VIREO_MTD_XSAVE); the guest's XCR0 and CR4.OSXSAVE, as XSETBV and CR exits set them. */
 #define XCR0_X87_SSE_AVX 7u
@@ -122,8 +126,10 @@ static const struct {
     unsigned reg;
     uint32_t bits;
 } hidden[] = {
-    { 1, 2, 1u << 3 | 1u << 5 | 1u << 15 | 1u << 21 | 1u << 24 | 1u << 27 },
-    /* MONITOR, VMX, PDCM, x2APIC, TSC-deadline; OSXSAVE is the guest's CR4 (exit_cpuid) */
+    { 1, 2, 1u << 3 | 1u << 5 | 1u << 8 | 1u << 15 | 1u << 21 | 1u << 27 },
+    /* MONITOR, VMX, TM2, PDCM, x2APIC; OSXSAVE is the guest's CR4 (exit_cpuid) */
+    { 1, 3, 1u << 22 | 1u << 29 },      /* thermal monitor MSRs (ACPI), TM: no IA32_THERM_* */
+    { 6, 0, 1u << 0 | 1u << 4 | 1u << 6 },  /* digital and package thermal sensors, PLN */
     { 6, 2, 1u << 0 | 1u << 3 },        /* APERF/MPERF MSRs, energy/performance bias MSR */
     /* IA32_TSC_ADJUST MSR, INVPCID; and state XCR0 cannot enable here (XCR0_OFFERED):
        AVX-512 F DQ IFMA PF ER CD BW VL, VBMI VBMI2 VNNI BITALG VPOPCNTDQ 4VNNIW 4FMAPS
@@ -143,10 +149,19 @@ static void cpuid_answer(uint32_t leaf, uint32_t sub, uint32_t out[4])
         if (hidden[i].leaf == leaf)
             r[hidden[i].reg] &= ~hidden[i].bits;
     uint32_t a = r[0], b = r[1], c = r[2], d = r[3];
+    /* The local APIC (vmm/dev/lapic.c, ID 0, TSC-deadline timer): the APIC bit follows
+       IA32_APIC_BASE's enable, as on hardware (SDM Vol. 3A 10.4.3). */
     if (leaf == 1) {
         c |= CPUID_1_ECX_HYPERVISOR;
-        d &= vmm_guest_no_apic ? ~CPUID_1_EDX_APIC : ~0u;
+        c |= CPUID_1_ECX_TSC_DEADLINE;
+        b &= ~CPUID_1_EBX_APIC_ID;
+        d = platform_apic_base() & LAPIC_BASE_ENABLE ? d | CPUID_1_EDX_APIC
+                                                     : d & ~CPUID_1_EDX_APIC;
     }
+    if (leaf == 6)
+        a |= CPUID_6_EAX_ARAT;
+    if (leaf == CPUID_TOPOLOGY || leaf == CPUID_TOPOLOGY_V2)
+        d = 0;                          /* the x2APIC ID */
     if (leaf == 0 && a < CPUID_FREQ)
         a = CPUID_FREQ;
     if (leaf == CPUID_PERFMON)          /* no performance counters to offer */

@@ -67,12 +67,15 @@ static bool load_linux(struct vireo_vcpu_state *s, const uint8_t *kernel, uint64
         vmm_stop("vmm: cannot load Linux: %s\n", linux_strerror(st));
         return false;
     }
+    if (!platform_write_firmware()) {
+        vmm_stop("vmm: cannot load Linux: no room for the MP and ACPI tables\n");
+        return false;
+    }
     /* Printing uses the UTCB that holds *s: before the entry state, not after. */
     vmm_print("vmm: Linux boot protocol %u.%02u: kernel at 0x%x (%u KiB, needs %u KiB), "
               "initrd at 0x%x (%u KiB)\n", b.protocol >> 8, b.protocol & 0xff, b.kernel_gpa,
               b.kernel_size >> 10, b.init_size >> 10, b.initrd_gpa, b.initrd_size >> 10);
     entry_state(s, b.eip, b.eflags, b.cr0);
-    vmm_guest_no_apic = true;
     s->rsi = b.esi;
     SEGS(s, b);
     s->gdtr = (struct vireo_segment){ .base = b.gdt_base, .limit = b.gdt_limit };

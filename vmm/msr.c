@@ -9,7 +9,6 @@
 #define EFER_LME (1ull << 8)
 #define EFER_LMA (1ull << 10)
 #define EFER_NXE (1ull << 11)
-#define APIC_BASE_BSP_ENABLED 0xfee00900ull     /* 0xfee00000, BSP, global enable */
 #define FEATURE_CONTROL_LOCKED 0x1ull           /* locked with VMX off */
 #define MISC_ENABLE_RESET 0x1801ull             /* fast strings; no BTS, no PEBS */
 #define MTRR_DEF_TYPE_RESET 0x806ull            /* MTRRs on, default type write-back */
@@ -21,6 +20,8 @@ enum msr_kind {
     KIND_FIXED,          /* reads give `value`; writes are ignored */
     KIND_TSC,            /* the host's TSC plus the vCPU's TSC offset */
     KIND_EFER,           /* the vCPU's EFER; LMA is the CPU's to set */
+    KIND_APIC_BASE,      /* the local APIC's (vmm/dev/lapic.c) */
+    KIND_TSC_DEADLINE,   /* the local APIC timer's, in guest TSC (host TSC + offset) */
 };
 
 struct msr_def {
@@ -43,7 +44,7 @@ struct msr_def {
 static const struct msr_def msrs[] = {
     { 0x10, KIND_TSC, 0, VIREO_MTD_TSC, 0, 0, false },           /* IA32_TIME_STAMP_COUNTER */
     FIXED(0x17, 0),                                             /* IA32_PLATFORM_ID */
-    FIXED(0x1b, APIC_BASE_BSP_ENABLED),                         /* IA32_APIC_BASE */
+    { 0x1b, KIND_APIC_BASE, 0, 0, 0, 0, false },                /* IA32_APIC_BASE */
     FIXED(0x3a, FEATURE_CONTROL_LOCKED),                        /* IA32_FEATURE_CONTROL */
     FIXED(0x8b, 0),             /* IA32_BIOS_SIGN_ID: no microcode; Linux writes 0 first */
     FIXED(0xfe, 0),             /* IA32_MTRRCAP: no variable or fixed ranges, no WC */
@@ -56,6 +57,7 @@ static const struct msr_def msrs[] = {
     KEPT(0x1d9, 0, 0, false),                   /* IA32_DEBUGCTL: only 0 (no LBR, no BTF) */
     STATE(0x277, pat, VIREO_MTD_EFER_PAT, false),               /* IA32_PAT */
     KEPT(0x2ff, MTRR_DEF_TYPE_RESET, MTRR_DEF_TYPE_BITS, false),/* IA32_MTRR_DEF_TYPE */
+    { 0x6e0, KIND_TSC_DEADLINE, 0, 0, 0, 0, false },            /* IA32_TSC_DEADLINE */
     { 0xc0000080, KIND_EFER, 0, VIREO_MTD_EFER_PAT, 0, 0, false },
     /* SYSCALL state: the hypervisor switches it for the vCPU (VIREO_MTD_SYSCALL); CSTAR
        (SYSCALL in compatibility mode) is Intel's to ignore, so it is only kept. */
@@ -97,6 +99,12 @@ bool msr_read(struct vireo_vcpu_state *s, uint32_t index, uint64_t *value)
     case KIND_FIXED: *value = m->value; break;
     case KIND_TSC: *value = rdtsc() + s->tsc_offset; break;
     case KIND_EFER: *value = s->efer; break;
+    case KIND_APIC_BASE: *value = platform_apic_base(); break;
+    case KIND_TSC_DEADLINE: {
+        uint64_t d = platform_tsc_deadline();
+        *value = d ? d + s->tsc_offset : 0;
+        break;
+    }
     }
     return true;
 }
@@ -129,6 +137,12 @@ uint64_t msr_write(struct vireo_vcpu_state *s, uint32_t index, uint64_t v)
             return 0;
         s->efer = (v & ~EFER_LMA) | (s->efer & EFER_LMA);
         return VIREO_MTD_EFER_PAT;
+    case KIND_APIC_BASE:                /* a new base or x2APIC mode is refused: #GP */
+        return platform_set_apic_base(v) ? MSR_WRITE_DONE : 0;
+    case KIND_TSC_DEADLINE:
+        /* SDM Vol. 3A 10.5.4.1: 0 disarms; a deadline already past fires at once. */
+        platform_set_tsc_deadline(v ? MAX(v - s->tsc_offset, 1) : 0);
+        return MSR_WRITE_DONE;
     }
     return 0;
 }

@@ -1,19 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /* Vireo VMM: the guest's PC: the device models of vmm/dev on one bus, wired to the VMM
    (clock = TSC, COM1's output as console lines, IRQ lines through the router to the
-   8259 pair, the reset line ending the guest), plus port 0xf4, whose write ends the
-   guest with that status. */
+   8259 pair and the I/O APIC, which delivers to the local APIC; the 8259's INT reaches
+   the CPU directly with the local APIC off, else through LINT0 in ExtINT mode; the reset
+   line ending the guest), plus port 0xf4, whose write ends the guest with that status. */
 #include <stdatomic.h>
+#include "dev/acpi_pm.h"
 #include "dev/bus.h"
 #include "dev/i8042.h"
 #include "dev/i8254.h"
 #include "dev/i8259.h"
 #include "dev/ioapic.h"
 #include "dev/irq.h"
+#include "dev/lapic.h"
 #include "dev/mc146818.h"
 #include "dev/ns16550.h"
 #include "pcidev.h"
 #include "dev/piix_rcr.h"
+#include "firmware/firmware.h"
 #include "vmm.h"
 
 #define COM1_BASE 0x3f8
@@ -21,6 +25,9 @@
 #define PIT_IRQ 0
 #define RTC_IRQ 8
 #define TEST_EXIT_PORT 0xf4
+#define ACPI_PM_BASE 0x600
+#define SCI_IRQ 9
+#define CPUID_FEATURES 1
 #define LINE 120
 #define RAM_BELOW_4G_MAX 0xe0000000ull   /* where a PC's MMIO hole starts */
 
@@ -33,11 +40,14 @@ static struct ns16550 com1;
 static struct ioapic ioapic;
 static struct i8042 kbc;
 static struct piix_rcr rcr;
+static struct lapic lapic;
+static struct acpi_pm pm;
+static unsigned lapic_slot;             /* the local APIC's index on the bus */
 static struct {
     char text[LINE];
     unsigned len;
 } line;
-static bool pic_changed;                /* the 8259's output may differ from the last look */
+static bool pic_changed;                /* the interrupt output may differ from the last look */
 static atomic_bool input_news;          /* the input thread put bytes into the ring */
 
 static uint64_t plat_now(void *ctx)
@@ -123,6 +133,22 @@ static const struct dev_ops test_exit_ops = {
 };
 static const struct dev_range test_exit_range[1] = { { DEV_PIO, TEST_EXIT_PORT, 4 } };
 
+/* The I/O APIC's messages go to the one local APIC; its EOIs of level-triggered vectors
+   come back to the I/O APIC. */
+static bool to_lapic(void *ctx, const struct apic_msg *m)
+{
+    pic_changed = true;
+    return lapic_deliver(ctx, m);
+}
+
+static void lapic_eoi(void *ctx, uint8_t vector) { ioapic_eoi(ctx, vector); }
+
+static void power_off(void *ctx)
+{
+    (void)ctx;
+    vmm_stop("vmm: guest powered off (ACPI S5)\n");
+}
+
 bool platform_init(void)
 {
     uint64_t below = MIN(vmm_boot.ram_size, RAM_BELOW_4G_MAX);
@@ -130,6 +156,12 @@ bool platform_init(void)
                                      vmm_boot.ram_size - below };
     plat.tsc_khz = vmm_boot.tsc_khz;
     router.pic = &pic;
+    router.ioapic = &ioapic;
+    ioapic_init(&ioapic, to_lapic, &lapic);
+    lapic_init(&lapic, &plat, vmm_boot.tsc_khz * 1000 / vmm_tsc_crystal_ratio());
+    lapic.eoi = lapic_eoi;
+    lapic.eoi_ctx = &ioapic;
+    acpi_pm_init(&pm, &plat, ACPI_PM_BASE, power_off, NULL);
     i8254_init(&pit, &plat, PIT_IRQ);
     mc146818_init(&rtc, &plat, RTC_IRQ, &clock);
     ns16550_init(&com1, &plat, COM1_BASE, COM1_IRQ);
@@ -141,19 +173,39 @@ bool platform_init(void)
         { &mc146818_ops, &rtc, mc146818_ranges, ARRAY_SIZE(mc146818_ranges) },
         { &ns16550_ops, &com1, com1.range, ARRAY_SIZE(com1.range) },
         { &ioapic_ops, &ioapic, ioapic_ranges, ARRAY_SIZE(ioapic_ranges) },
+        { &lapic_ops, &lapic, lapic.range, ARRAY_SIZE(lapic.range) },
+        { &acpi_pm_ops, &pm, pm.range, ARRAY_SIZE(pm.range) },
         { &test_exit_ops, NULL, test_exit_range, ARRAY_SIZE(test_exit_range) },
         { &exit_stats_ops, NULL, exit_stats_range, ARRAY_SIZE(exit_stats_range) },
         { &i8042_ops, &kbc, i8042_ranges, ARRAY_SIZE(i8042_ranges) },
         { &piix_rcr_ops, &rcr, piix_rcr_ranges, ARRAY_SIZE(piix_rcr_ranges) },
     };
-    for (unsigned i = 0; i < ARRAY_SIZE(devs); i++)
+    for (unsigned i = 0; i < ARRAY_SIZE(devs); i++) {
+        if (devs[i].state == &lapic)
+            lapic_slot = bus.count;
         if (!bus_add(&bus, &devs[i]))
             return false;
+    }
     if (!pcidev_init(&bus, &plat))
         return false;
     bus_reset(&bus);
     pcidev_set_lines(&bus);
     return true;
+}
+
+/* The MP table and the ACPI tables that describe these devices (vmm/firmware). */
+bool platform_write_firmware(void)
+{
+    struct cpuid id = cpuid(CPUID_FEATURES, 0);
+    struct fw_config c = {
+        .ram = GUEST_RAM, .ram_size = vmm_boot.ram_size,
+        .lapic_addr = LAPIC_DEFAULT_BASE, .ioapic_addr = IOAPIC_BASE,
+        .lapic_id = (uint8_t)(lapic.s.id >> 24), .lapic_version = LAPIC_VERSION,
+        .ioapic_id = (uint8_t)(ioapic.s.id >> 24), .ioapic_version = IOAPIC_VERSION,
+        .cpu_signature = id.eax, .cpu_features = id.edx,
+        .pm_base = ACPI_PM_BASE, .sci_irq = SCI_IRQ,
+    };
+    return fw_write_mptable(&c) && fw_write_acpi(&c);
 }
 
 /* The guest programs the 8259 itself (masks, EOIs, polls). */
@@ -177,24 +229,37 @@ void platform_pio_write(uint32_t port, unsigned bytes, uint32_t value)
     bus_pio_write(&bus, port, bytes, value);
 }
 
+/* An access to the local APIC (EOI, TPR, ICR, LVTs) may change the output; the I/O APIC's
+   deliveries say so themselves (to_lapic). */
+static void mmio_access(uint64_t gpa)
+{
+    if (gpa - lapic.range[0].base < lapic.range[0].size)
+        pic_changed = true;
+}
+
 uint32_t platform_mmio_read(uint64_t gpa, unsigned bytes)
 {
     uint32_t v;
+    mmio_access(gpa);
     return bus_mmio_read(&bus, gpa, bytes, &v) ? v : 0xffffffffu;
 }
 
 void platform_mmio_write(uint64_t gpa, unsigned bytes, uint32_t value)
 {
+    mmio_access(gpa);
     bus_mmio_write(&bus, gpa, bytes, value);
 }
 
 void platform_input_arrived(void) { atomic_store(&input_news, true); }
 bool platform_input_due(void) { return atomic_load(&input_news); }
 
+/* The local APIC timer raises no line: its deadline passing may change the output. */
 uint64_t platform_advance(uint64_t now)
 {
     if (atomic_load(&input_news) && atomic_exchange(&input_news, false))
         bus_kick(&bus, &com1, now);
+    if (now >= bus.deadline[lapic_slot])
+        pic_changed = true;
     return bus_advance(&bus, now);
 }
 
@@ -208,6 +273,47 @@ bool platform_intr_changed(void)
     return changed;
 }
 
-bool platform_intr_pending(void) { return i8259_pending(&pic); }
-uint8_t platform_intr_ack(void) { return i8259_ack(&pic); }
+/* SDM Vol. 3A 10.1: with the local APIC off the 8259's INT is the CPU's INTR pin; with it
+   on, INT reaches the CPU through LINT0 in ExtINT mode, which bypasses IRR and PPR. */
+static bool extint_pending(void)
+{
+    return (!lapic_hw_enabled(&lapic) || lapic_extint(&lapic)) && i8259_pending(&pic);
+}
+
+bool platform_intr_pending(void) { return extint_pending() || lapic_pending(&lapic) >= 0; }
+
+uint8_t platform_intr_ack(void)
+{
+    if (extint_pending())
+        return i8259_ack(&pic);
+    int v = lapic_pending(&lapic);
+    if (v < 0)
+        return i8259_ack(&pic);         /* not reached: pending said otherwise */
+    lapic_ack(&lapic, (uint8_t)v);
+    return (uint8_t)v;
+}
+
+/* The local APIC's MSRs: the model changed its own deadline or its output. */
+static void lapic_touched(void)
+{
+    bus.stale |= (uint16_t)(1u << lapic_slot);
+    pic_changed = true;
+}
+
+uint64_t platform_apic_base(void) { return lapic.s.base; }
+
+bool platform_set_apic_base(uint64_t value)
+{
+    lapic_touched();
+    cpuid_forget();                     /* CPUID.1:EDX.APIC follows the enable bit */
+    return lapic_set_base(&lapic, value);
+}
+
+uint64_t platform_tsc_deadline(void) { return lapic_tsc_deadline(&lapic); }
+
+void platform_set_tsc_deadline(uint64_t tsc)
+{
+    lapic_touched();
+    lapic_set_tsc_deadline(&lapic, tsc);
+}
 

@@ -59,12 +59,15 @@ const uint8_t *vmm_module(const char *key, uint64_t *size);
    (vmm/guest.c); false, with the guest stopped and a message, if it cannot. */
 bool guest_load(struct vireo_vcpu_state *s);
 
-/* CPUID hides the local APIC, which the VMM does not model yet: a Linux guest then uses
-   the 8259 and the PIT alone (set by guest.c for Linux; multiboot test guests see it). */
-extern bool vmm_guest_no_apic;
 /* CPUID answers are cached per (leaf, subleaf) (vmm/exits.c): a change to what they
    reflect must drop them. */
 void cpuid_forget(void);
+/* CPUID 0x15 names the TSC a multiple of a "crystal" whose Hz fit in 32 bits: the ratio
+   (1 but for TSCs above 4.29 GHz). The local APIC timer runs at the crystal's rate. */
+static inline uint32_t vmm_tsc_crystal_ratio(void)
+{
+    return (uint32_t)(1 + ((vmm_boot.tsc_khz * 1000) >> 32));
+}
 
 /* MSRs (vmm/msr.c). A read gives false for an MSR the guest does not have (#GP). A write
    returns the state groups it changed, to be sent back (MSR_WRITE_DONE if none), or 0 for
@@ -76,6 +79,8 @@ uint64_t msr_write(struct vireo_vcpu_state *s, uint32_t index, uint64_t value);
 /* The guest's PC (vmm/platform.c): the device models on their bus. Unclaimed ports and
    MMIO read as all ones and drop writes. */
 bool platform_init(void);
+/* Writes the MP and ACPI tables for the devices into guest RAM; false if it is too small. */
+bool platform_write_firmware(void);
 uint32_t platform_pio_read(uint32_t port, unsigned bytes);
 void platform_pio_write(uint32_t port, unsigned bytes, uint32_t value);
 uint32_t platform_mmio_read(uint64_t gpa, unsigned bytes);
@@ -91,11 +96,19 @@ void platform_console_flush(void);
    model. platform_input_due(): whether that is still to be done. */
 void platform_input_arrived(void);
 bool platform_input_due(void);
-/* Whether the 8259's output may have changed since the last call (lines, guest access). */
+/* Whether the interrupt output may have changed since the last call (lines, guest access,
+   a model's deadline). */
 bool platform_intr_changed(void);
-/* The 8259 pair's INT output, and its INTA cycle (the vector to inject). */
+/* An interrupt for the CPU (the 8259's INT through LINT0 or with the APIC off, or the
+   local APIC's highest deliverable vector), and its acknowledge (the vector to inject). */
 bool platform_intr_pending(void);
 uint8_t platform_intr_ack(void);
+/* The local APIC's MSRs: IA32_APIC_BASE (false: a value the model refuses, for #GP) and
+   IA32_TSC_DEADLINE in host TSC. */
+uint64_t platform_apic_base(void);
+bool platform_set_apic_base(uint64_t value);
+uint64_t platform_tsc_deadline(void);
+void platform_set_tsc_deadline(uint64_t tsc);
 
 /* Interrupt delivery (vmm/intr.c). What the exit said about the guest's readiness for an
    interrupt, saved before the handler runs (a print overwrites the exit's state). */

@@ -327,8 +327,10 @@ run_boot_tests() {
     boot_test bochs-linux-native "${bochs[@]}" --timeout 600 --smp 1 --ignore-bad-msrs \
         --iso "$b/linux-native.iso" --pass "^vireo-guest: userspace up \([0-9]+\.[0-9]+" \
         --fail "Kernel panic|VIREO PANIC"
-    # The same kernel under Vireo (docs/linux.md): the VMM's PIC, PIT, RTC and 16550 carry
-    # it to the same line from /init; no MSR the VMM lacks, no RCU stall, no oops. On the
+    # The same kernel under Vireo (docs/linux.md), acpi=off: it finds the VMM's MP table and
+    # runs with the local APIC (TSC-deadline timer: LOC rises) and the I/O APIC (serial,
+    # RTC, the PCI devices' level-triggered lines) to the same line from /init; no MSR the
+    # VMM lacks, no RCU stall, no oops. On the
     # way /init loads the virtio modules, checks the disk= image on /dev/vda (virtio-blk),
     # writes a line to hvc0 (virtio-console) and sees its frames come back (virtio-net).
     # Then the harness types into the guest's shell through COM1 (console server -> the
@@ -340,18 +342,26 @@ run_boot_tests() {
     local release release_re
     release=$(kernel_release "$b/guest/vmlinuz")
     release_re=${release//./\\.}
-    boot_test bochs-vm-linux "${bochs[@]}" --timeout 900 --smp 1 --mem 512 \
+    boot_test bochs-vm-linux "${bochs[@]}" --timeout 1500 --smp 1 --mem 512 \
         --iso "$b/vm-linux-virtio.iso" \
         --input-after "^vireo-guest: userspace up \(" --input 'uname -r\r' \
         --input-after "^${release_re:-no release}$" --input 'irqcheck 2\r' \
-        --pass "^irqcheck: timer [0-9]+ -> [0-9]+, ttyS0 [0-9]+ -> [0-9]+: rose$" \
+        --pass "^irqcheck: timer \\(LOC\\) [0-9]+ -> [0-9]+, ttyS0 [0-9]+ -> [0-9]+: rose$" \
         --fail "Kernel panic|VIREO PANIC|vireo: killed|vmm: guest stopped|Call Trace|: FAIL \(|^irqcheck: .*did not rise$" \
         --count "^vireo-guest: userspace up \(${release_re:-no release}\)" 1 \
         --count "^${release_re:-no release}$" 1 --count "[#$] .*irqcheck 2$" 1 \
         --count "^ +0: +[0-9]+ .*timer$" 2 --count "^ +4: +[0-9]+ .*ttyS0$" 2 \
         --count "unchecked MSR access|rcu.*stall|needs a reset" 0 \
         --count "^vireo-guest: blk: PASS " 1 --count "^vireo-guest: net: PASS " 1 \
-        --count "^vireo-guest: hvc0: hello through virtio-console$" 1
+        --count "^vireo-guest: hvc0: hello through virtio-console$" 1 \
+        --count "found SMP MP-table" 1 --count "^vireo-guest: local APIC timer ticking" 1
+    # With ACPI on: the VMM's RSDP, MADT and FADT (PM timer); LOC rises there too.
+    boot_test bochs-vm-linux-acpi "${bochs[@]}" --timeout 1500 --smp 1 --mem 512 \
+        --iso "$b/vm-linux-acpi.iso" --pass "^vireo-guest: userspace up \([0-9]+\.[0-9]+" \
+        --fail "Kernel panic|VIREO PANIC|vireo: killed|vmm: guest stopped|Call Trace" \
+        --count "unchecked MSR access|rcu.*stall|ACPI Error|ACPI BIOS Error" 0 \
+        --count "ACPI: RSDP 0x00000000000E0000" 1 \
+        --count "^vireo-guest: local APIC timer ticking" 1
     guest_test vmexit --count "^vmexit_[a-z_]+_ticks [0-9]+$" 8 --count "^SKIP: vmexit_vmcall" 1
 }
 

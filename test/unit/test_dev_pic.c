@@ -153,7 +153,7 @@ static void pic_cascade(void **state)
 {
     (void)state;
     linux_init(0x01, 0xfb, 0x00);
-    struct irq_router r = { &pic, 0 };
+    struct irq_router r = { .pic = &pic };
     irq_router_set(&r, 10, true);
     assert_true(i8259_pending(&pic));
     assert_int_equal(r.gsi_level, 1u << 10);

@@ -2,13 +2,15 @@
 /* Vireo VMM: the PC's interrupt wiring: ISA IRQ lines to the i8259 pair and to GSIs. */
 #pragma once
 #include "i8259.h"
+#include "ioapic.h"
 
 #define IRQ_GSI_COUNT 24
 #define IRQ_NO_GSI 0xffu
 
 struct irq_router {
     struct i8259 *pic;
-    uint32_t gsi_level;                 /* each GSI's input level, for an I/O APIC */
+    struct ioapic *ioapic;              /* NULL: none */
+    uint32_t gsi_level;                 /* each GSI's input level */
 };
 
 /* ISA line `line` (0-15) or, above, a GSI with no PIC input, goes to `level`. */
