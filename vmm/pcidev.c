@@ -116,3 +116,16 @@ void pcidev_set_lines(struct bus *b)
     bus_pio_write(b, ELCR_PORT, 1, level_lines & 0xff);
     bus_pio_write(b, ELCR_PORT + 1, 1, level_lines >> 8);
 }
+
+unsigned pcidev_irqs(uint8_t *dev, uint8_t *irq, unsigned max)
+{
+    unsigned n = 0;
+    for (unsigned s = 1; s < PCI_SLOTS && n < max; s++) {
+        const struct pci_func *f = pci.slot[s];
+        if (f && f->cfg[PCI_INT_PIN]) {
+            dev[n] = (uint8_t)s;
+            irq[n++] = f->irq;
+        }
+    }
+    return n;
+}

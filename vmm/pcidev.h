@@ -8,3 +8,6 @@
 bool pcidev_init(struct bus *b, const struct dev_platform *p);
 /* Marks the PCI interrupt lines level-triggered in the ELCR; after each bus reset. */
 void pcidev_set_lines(struct bus *b);
+/* The functions with an INTA#: their device numbers and ISA lines, at most `max`; returns
+   how many (for the MP table). */
+unsigned pcidev_irqs(uint8_t *dev, uint8_t *irq, unsigned max);

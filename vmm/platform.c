@@ -205,6 +205,7 @@ bool platform_write_firmware(void)
         .cpu_signature = id.eax, .cpu_features = id.edx,
         .pm_base = ACPI_PM_BASE, .sci_irq = SCI_IRQ,
     };
+    c.pci_count = (uint8_t)pcidev_irqs(c.pci_dev, c.pci_irq, FW_PCI_MAX);
     return fw_write_mptable(&c) && fw_write_acpi(&c);
 }
 

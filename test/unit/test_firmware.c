@@ -113,6 +113,45 @@ static void fw_mptable(void **state)
         assert_int_equal(pins[irq], irq);
 }
 
+/* FW0005: with PCI devices: a PCI bus 0 entry before the ISA bus, an I/O interrupt entry
+   per INTA# (bus 0, source IRQ device << 2, level and active high, on its line's pin),
+   and no ISA entry for those lines. */
+static void fw_mptable_pci(void **state)
+{
+    (void)state;
+    struct fw_config c = config;
+    c.pci_count = 2;
+    c.pci_dev[0] = 1, c.pci_irq[0] = 10;
+    c.pci_dev[1] = 3, c.pci_irq[1] = 5;
+    assert_true(fw_write_mptable(&c));
+    const uint8_t *f = find_mpf();
+    assert_non_null(f);
+    const uint8_t *t = ram + get(f + 4, 4);
+    unsigned len = get(t + 4, 2), count = get(t + 34, 2), off = 44, isa = 0, pci = 0;
+    assert_int_equal(fw_sum(t, len), 0);
+    unsigned buses[2] = { 0xff, 0xff }, nbus = 0;
+    for (unsigned i = 0; i < count; i++) {
+        const uint8_t *e = t + off;
+        if (e[0] == 1 && nbus < 2)
+            buses[nbus++] = e[1] | (memcmp(e + 2, "PCI   ", 6) == 0 ? 0x100 : 0);
+        if (e[0] == 3 && e[4] == 1) {
+            assert_true(e[5] != 5 && e[5] != 10);
+            isa++;
+        }
+        if (e[0] == 3 && e[4] == 0) {
+            assert_int_equal(get(e + 2, 2), 0xd);
+            assert_int_equal(e[7], e[5] == 1 << 2 ? 10 : 5);
+            pci++;
+        }
+        off += e[0] == 0 ? 20 : 8;
+    }
+    assert_int_equal(off, len);
+    assert_int_equal(buses[0], 0x100);          /* PCI, bus 0 */
+    assert_int_equal(buses[1], 1);              /* ISA, bus 1 */
+    assert_int_equal(isa, 13);
+    assert_int_equal(pci, 2);
+}
+
 static const uint8_t *table(const uint8_t *rsdp, const char *sig)
 {
     uint64_t pa = acpi_find_table(rsdp, 36, map, sig, NULL);
@@ -204,6 +243,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(fw_mptable, setup),
+        cmocka_unit_test_setup(fw_mptable_pci, setup),
         cmocka_unit_test_setup(fw_acpi_tables, setup),
         cmocka_unit_test_setup(fw_acpi_madt, setup),
         cmocka_unit_test_setup(fw_small_ram, setup),

@@ -12,6 +12,7 @@
 #define FW_MP_BASE 0xf0000u             /* the floating pointer, then the table */
 #define FW_MP_SIZE 0x400u
 #define FW_ISA_IRQS 16
+#define FW_PCI_MAX 8
 
 struct fw_config {
     uint8_t *ram;                       /* the host's view of guest-physical 0 */
@@ -21,6 +22,9 @@ struct fw_config {
     uint32_t cpu_signature, cpu_features;   /* CPUID 1 EAX and EDX, for the MP table */
     uint16_t pm_base;                   /* PM1a event block; control at +4, timer at +8 */
     uint8_t sci_irq;
+    /* PCI bus 0's functions with an INTA#: device number and the I/O APIC pin (= ISA line)
+       it drives, level-triggered and active high (vmm/dev/pci.c). */
+    uint8_t pci_count, pci_dev[FW_PCI_MAX], pci_irq[FW_PCI_MAX];
 };
 
 /* Each writes its tables; false, writing nothing, if guest RAM does not hold them. */
