@@ -365,6 +365,20 @@ run_boot_tests() {
         --count "unchecked MSR access|rcu.*stall|ACPI Error|ACPI BIOS Error" 0 \
         --count "ACPI: RSDP 0x00000000000E0000" 1 \
         --count "^vireo-guest: local APIC timer ticking" 1
+    # Two guests, Linux and the heartbeat guest; once Linux is up the harness moves the input
+    # focus to the root (Ctrl-] 0) and kills Linux's VMM (server 1); after the root says so,
+    # a heartbeat must still come, and then the root lists the other VMM as running.
+    boot_test bochs-vm-linux-pair "${bochs[@]}" --timeout 1500 --smp 1 --mem 512 \
+        --iso "$b/vm-linux-pair.iso" \
+        --input-after "^vireo-guest: userspace up \(" --input '\x1d0' \
+        --input-after "console: input goes to 0 " --input 'kill 1\r' \
+        --input-after "^root: killed server 1 'vmm' \(from the console\)$" --input 'vms\r' \
+        --input-after "^heartbeat: [0-9]+$" --input 'vms\r' \
+        --input-after "^heartbeat: [0-9]+$" --input 'hello\r' \
+        --pass "root: you typed 'hello'" \
+        --fail "Kernel panic|VIREO PANIC|Call Trace" \
+        --count "^root: server 1 'vmm' \(a VMM\): ended$" 2 \
+        --count "^root: server 2 'vmm' \(a VMM\): running$" 2
     guest_test vmexit --count "^vmexit_[a-z_]+_ticks [0-9]+$" 8 --count "^SKIP: vmexit_vmcall" 1
 }
 
