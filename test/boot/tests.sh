@@ -338,7 +338,8 @@ run_boot_tests() {
     # Then the harness types into the guest's shell through COM1 (console server -> the
     # VMM's input thread -> its 16550 -> ttyS0): `uname -r` must print the kernel's
     # release, and /bin/irqcheck (scripts/mkinitramfs) must see the timer's and ttyS0's
-    # interrupt counts rise over two guest seconds; the shell echoes what is typed (busybox
+    # interrupt counts rise over two guest seconds; then a typed command line mounts the
+    # virtio-blk disk, writes a file, syncs, remounts and reads it back; the shell echoes what is typed (busybox
     # puts its cursor-position query, ESC [6n, between the prompt and the echo). 900 s: a
     # pass came after 654 s with the 2 cores shared by five other Bochs runs.
     local release release_re
@@ -348,7 +349,10 @@ run_boot_tests() {
         --iso "$b/vm-linux-virtio.iso" \
         --input-after "^vireo-guest: userspace up \(" --input 'uname -r\r' \
         --input-after "^${release_re:-no release}$" --input 'irqcheck 2\r' \
-        --pass "^irqcheck: timer \\(LOC\\) [0-9]+ -> [0-9]+, ttyS0 [0-9]+ -> [0-9]+: rose$" \
+        --input-after "^irqcheck: .*: rose$" \
+        --input 'm="mount -t msdos /dev/vda /mnt"; $m && echo typed over ttyS0 >/mnt/t.txt && umount /mnt && $m && cat /mnt/t.txt\r' \
+        --pass "^typed over ttyS0$" \
+        --count "^irqcheck: timer \\(LOC\\) [0-9]+ -> [0-9]+, ttyS0 [0-9]+ -> [0-9]+: rose$" 1 \
         --fail "Kernel panic|VIREO PANIC|vireo: killed|vmm: guest stopped|Call Trace|: FAIL \(|^irqcheck: .*did not rise$" \
         --count "^vireo-guest: userspace up \(${release_re:-no release}\)" 1 \
         --count "^${release_re:-no release}$" 1 --count "[#$] .*irqcheck 2$" 1 \
