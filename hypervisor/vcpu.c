@@ -163,6 +163,7 @@ static void setup_controls(struct ec *ec)
     vmcs_write(VMCS_PROC_CTLS2, ctl(v->proc2_ctls, PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED));
     vmcs_write(VMCS_EXIT_CTLS, ctl(v->exit_ctls, EXIT_HOST_64 | EXIT_PAT | EXIT_EFER));
     vmcs_write(VMCS_ENTRY_CTLS, ctl(v->entry_ctls, ENTRY_PAT | ENTRY_EFER));
+    vmcs_write(VMCS_ENTRY_INTR_INFO, 0);                /* no event pending */
     vmcs_write(VMCS_IO_BITMAP_A, ec->pd->io_bitmap);   /* ports the VM PD holds pass */
     vmcs_write(VMCS_IO_BITMAP_B, ec->pd->io_bitmap + PAGE_SIZE);
     vmcs_write(VMCS_MSR_BITMAP, virt_to_phys(msr_bitmap(ec)));
@@ -303,7 +304,6 @@ static const struct state_field fields[] = {
     FIELD(GUEST_SYSENTER_CS, sysenter_cs), FIELD(GUEST_SYSENTER_ESP, sysenter_rsp),
     FIELD(GUEST_SYSENTER_EIP, sysenter_rip),                    /* MTD_SYSENTER */
     FIELD(PROC_CTLS, ctrl[0]), FIELD(PROC_CTLS2, ctrl[1]),      /* MTD_CTRL (in: special) */
-    FIELD(IDT_VECTORING_INFO, inj_info), FIELD(IDT_VECTORING_ERROR, inj_error), /* MTD_INJ */
     FIELD(GUEST_INTR_STATE, intr_state), FIELD(GUEST_ACTV_STATE, actv_state),   /* MTD_STA */
     FIELD(TSC_OFFSET, tsc_offset),                              /* MTD_TSC */
     FIELD(GUEST_EFER, efer), FIELD(GUEST_PAT, pat),             /* MTD_EFER_PAT */
@@ -312,12 +312,13 @@ static const struct state_field fields[] = {
 /* Index of each MTD group's first field; groups not kept in the VMCS, and the STRAIGHT
    ones, are empty. */
 static const uint8_t first[] = { 0, 0, 0, 1, 1, 1, 9, 17, 25, 29, 33, 35, 37, 38, 39, 42,
-                                 42, 44, 46, 48, 49, 51, 51, 51, 51, 51, 51, 51 };
+                                 42, 44, 44, 46, 47, 49, 49, 49, 49, 49, 49, 49 };
 _Static_assert(sizeof(first) == 28, "one entry per MTD group, plus the end");
-_Static_assert(sizeof(fields) / sizeof(fields[0]) == 51, "groups as listed in first[]");
+_Static_assert(sizeof(fields) / sizeof(fields[0]) == 49, "groups as listed in first[]");
 #define FIELD_GROUPS 0x1ffffcull        /* the groups with fields: RSP (bit 2) to EFER_PAT */
 /* Groups copied straight, not by the table walk, which costs more than they do. */
-#define STRAIGHT ((uint64_t)(VIREO_MTD_RIP_LEN | VIREO_MTD_RFLAGS | VIREO_MTD_QUAL))
+#define STRAIGHT ((uint64_t)(VIREO_MTD_RIP_LEN | VIREO_MTD_RFLAGS | VIREO_MTD_QUAL | \
+                              VIREO_MTD_INJ))
 
 _Static_assert(offsetof(struct vireo_vcpu_state, kernel_gs_base) ==
                offsetof(struct vireo_vcpu_state, star) + 24, "the UTCB's order, side by side");
@@ -363,6 +364,10 @@ static void state_out(struct ec *ec, struct vireo_vcpu_state *s, uint64_t mtd)
         s->qual[0] = vmcs_read(VMCS_EXIT_QUAL);
         s->qual[1] = vmcs_read(VMCS_GUEST_PHYS_ADDR);
     }
+    if (mtd & VIREO_MTD_INJ) {          /* the event pending for the next entry */
+        s->inj_info = (uint32_t)vmcs_read(VMCS_ENTRY_INTR_INFO);
+        s->inj_error = (uint32_t)vmcs_read(VMCS_ENTRY_INTR_ERROR);
+    }
     for (uint64_t m = mtd & FIELD_GROUPS & ~STRAIGHT; m; m &= m - 1) {
         unsigned g = (unsigned)__builtin_ctzll(m);
         for (unsigned i = first[g]; i < first[g + 1]; i++) {
@@ -387,6 +392,8 @@ static void inject(const struct vireo_vcpu_state *s)
     vmcs_write(VMCS_PROC_CTLS, ctl(vmx_caps.proc_ctls, proc));
     uint32_t info = s->inj_info & VIREO_INJ_VALID
         ? s->inj_info & ~(VIREO_INJ_WANT_INTR_WINDOW | VIREO_INJ_WANT_NMI_WINDOW) : 0;
+    if (info == (uint32_t)vmcs_read(VMCS_ENTRY_INTR_INFO))
+        return;                         /* the pending event, kept as it is */
     vmcs_write(VMCS_ENTRY_INTR_INFO, info);
     vmcs_write(VMCS_ENTRY_INTR_ERROR, s->inj_error);
     vmcs_write(VMCS_ENTRY_INSTR_LEN, s->inst_len);
@@ -441,7 +448,7 @@ void vcpu_state_in(struct ec *ec, const struct vireo_vcpu_state *s)
         vmcs_write(VMCS_GUEST_RIP, s->rip);
     if (mtd & VIREO_MTD_RFLAGS)
         vmcs_write(VMCS_GUEST_RFLAGS, s->rflags);
-    for (uint64_t m = mtd & FIELD_GROUPS & ~(STRAIGHT | VIREO_MTD_CTRL | VIREO_MTD_INJ); m;
+    for (uint64_t m = mtd & FIELD_GROUPS & ~(STRAIGHT | VIREO_MTD_CTRL); m;
          m &= m - 1) {
         unsigned g = (unsigned)__builtin_ctzll(m);
         for (unsigned i = first[g]; i < first[g + 1]; i++) {
@@ -566,6 +573,14 @@ NORETURN void vmx_exit_handler(void)
         ec->launched = true;
     ec->cr2 = read_cr2();
     c->tr_stale = true;
+    /* SDM 27.2.4: an event whose delivery the exit cut short is delivered again at the next
+       entry (exits clear the entry field): this field is the pending event MTD_INJ shows. */
+    uint32_t vect = (uint32_t)vmcs_read(VMCS_IDT_VECTORING_INFO);
+    if (vect & VIREO_INJ_VALID) {
+        vmcs_write(VMCS_ENTRY_INTR_INFO, vect & ~(1u << 12));
+        vmcs_write(VMCS_ENTRY_INTR_ERROR, vmcs_read(VMCS_IDT_VECTORING_ERROR));
+        vmcs_write(VMCS_ENTRY_INSTR_LEN, vmcs_read(VMCS_EXIT_INSTR_LEN));
+    }
     if (reason == VIREO_EXIT_EXTERNAL_INTERRUPT)
         __asm__ volatile("sti; nop; cli" ::: "memory");
     kernel_lock();

@@ -8,7 +8,7 @@
 #define STATS_PRINT 1
 #define PERMILLE 1000
 
-uint64_t exit_count[VIREO_EVENT_COUNT], exit_ticks[VIREO_EVENT_COUNT];
+uint64_t exit_count[VIREO_EVENT_COUNT], exit_ticks[VIREO_EVENT_COUNT], exit_pending;
 static uint64_t guest_start_tsc;
 
 #define NAME(reason, text) [VIREO_##reason] = text
@@ -115,6 +115,8 @@ void exit_stats_print(const char *why)
             vmm_print("vmm:   %3u %-27s %12lu %16lu %10lu\n", r, exit_name(r), exit_count[r],
                       exit_ticks[r], exit_ticks[r] / exit_count[r]);
     }
+    vmm_print("vmm: %lu exits found an event pending for the next entry (kept)\n",
+              exit_pending);
     vmm_print("vmm: exit table end\n");
 }
 

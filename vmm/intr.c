@@ -29,11 +29,12 @@ static bool can_take(void)
            !(intr_view.intr_state & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS));
 }
 
-/* The reply's injection field: an interrupt, or a window, alongside what the handler put
-   there (an exception it injects goes first: the interrupt waits for the window). */
+/* The reply's injection field: an interrupt, or a window, alongside the event already there:
+   one the handler injects (an exception goes first: the interrupt waits for the window), or
+   else the exit's pending one (every portal names MTD_INJ), which the reply keeps. */
 static void inject(struct vireo_vcpu_state *s)
 {
-    bool busy = (s->mtd & VIREO_MTD_INJ) && (s->inj_info & VIREO_INJ_VALID);
+    bool busy = s->inj_info & VIREO_INJ_VALID;
     bool want = platform_intr_pending();
     if (want && !busy && can_take()) {
         s->inj_info = VIREO_INJ_VALID | VIREO_INJ_TYPE_EXTINT | platform_intr_ack();
@@ -42,8 +43,6 @@ static void inject(struct vireo_vcpu_state *s)
     }
     if (want == window && !(s->mtd & VIREO_MTD_INJ))
         return;
-    if (!(s->mtd & VIREO_MTD_INJ))
-        s->inj_info = 0;
     s->mtd |= VIREO_MTD_INJ;
     s->inj_info = want ? s->inj_info | VIREO_INJ_WANT_INTR_WINDOW
                        : s->inj_info & ~VIREO_INJ_WANT_INTR_WINDOW;

@@ -110,6 +110,7 @@ static NORETURN void vm_exit(uint64_t reason)
     intr_exit_begins();
     u->head.untyped = 0;
     u->head.typed = 0;
+    exit_pending += u->vcpu.inj_info >> 31;     /* an event waits for the next entry */
     intr_view = IRQ_VIEW(reason) ? (struct intr_view){ u->vcpu.rflags, u->vcpu.intr_state }
                                  : (struct intr_view){ 0, 0 };
     exit_fn fn = exit_handlers[reason & (VIREO_EVENT_COUNT - 1)].fn;
@@ -155,7 +156,9 @@ static uint64_t build_vm(void)
         const struct exit_handler *h = &exit_handlers[ev];
         if (!h->fn && ev >= VIREO_EXIT_COUNT)
             continue;                   /* every exit reason gets a portal */
-        uint64_t mtd = (h->fn ? h->mtd : VIREO_MTD_RIP_LEN) | (IRQ_VIEW(ev) ? IRQ_MTD : 0);
+        /* MTD_INJ everywhere: the reply must not replace an event the guest has pending. */
+        uint64_t mtd = (h->fn ? h->mtd : VIREO_MTD_RIP_LEN) | (IRQ_VIEW(ev) ? IRQ_MTD : 0) |
+                       VIREO_MTD_INJ;
         st = hc_create_pt(EVENT_BASE + ev, VIREO_SEL_SELF_PD, SEL_HANDLER, mtd,
                           (uint64_t)vm_exit);
         if (!st)

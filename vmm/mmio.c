@@ -82,6 +82,11 @@ void exit_mmio(struct vireo_vcpu_state *s)
 {
     struct emul_exit x = { .qual = s->qual[0], .gpa = s->qual[1] };
     struct emul_out o;
+    if (s->inj_info & VIREO_INJ_VALID) {   /* not the instruction at RIP: an IDT, GDT or stack */
+        vmm_stop("vmm: guest's delivery of event 0x%x touched MMIO at gpa 0x%lx (rip 0x%lx)\n",
+                 s->inj_info, x.gpa, s->rip);
+        return;
+    }
     emul_mmio(s, &x, &guest_mem, maxphyaddr(), &o);
     if (o.status == EMUL_UNSUPPORTED) {
         stop_unsupported(s, x.gpa, &o);

@@ -33,7 +33,7 @@ extern uint64_t vmm_exit_reason;        /* of the exit being handled */
 /* VM-exit statistics (vmm/exitstat.c): vm_exit() counts each exit and the TSC ticks from
    its portal's entry to the reply, by reason (the portal id: SDM basic exit reason, or
    a Vireo event). Two arrays, not one of structs: a scaled index reaches both directly. */
-extern uint64_t exit_count[VIREO_EVENT_COUNT], exit_ticks[VIREO_EVENT_COUNT];
+extern uint64_t exit_count[VIREO_EVENT_COUNT], exit_ticks[VIREO_EVENT_COUNT], exit_pending;
 /* The SDM's name of an exit reason ("IO_INSTRUCTION"), "vireo:STARTUP", or "unknown". */
 const char *exit_name(unsigned reason);
 /* Notes the TSC at which the guest starts (printed), the table's time origin. */

@@ -77,10 +77,13 @@ enum vireo_exit_reason {                /* SDM Vol. 3D Appendix C */
 };
 
 /*
- * vcpu.inj_info: on an exit (MTD_INJ) the event that was being delivered when it happened
- * (IDT-vectoring information, SDM 25.9.3); in a reply, the event to inject (VM-entry
- * interruption-information format, SDM 24.8.3) plus these requests, which stay in force
- * until a reply with MTD_INJ clears them.
+ * vcpu.inj_info: on an exit (MTD_INJ) the event the vCPU delivers at its next entry unless
+ * the reply says otherwise: one whose delivery the exit cut short (IDT-vectoring
+ * information, SDM 27.2.4, which the kernel re-arms), or an earlier reply's that no entry
+ * has delivered yet (a recall that came first); else not VALID. In a reply, the event to
+ * inject (VM-entry interruption-information format, SDM 24.8.3; not VALID: none) plus these
+ * requests, which stay in force until a reply with MTD_INJ clears them. A VMM that injects
+ * must name MTD_INJ in its portals, or it may replace an event it never saw.
  */
 #define VIREO_INJ_VALID (1u << 31)
 #define VIREO_INJ_ERROR_CODE (1u << 11)

@@ -249,6 +249,14 @@ run_boot_tests() {
         --pass "^vmm: guest triple fault" --fail "$vm_fail|^SUMMARY" \
         --count "^hostile: progress [1-5]:" 5 --count "^PASS: hostile: " 1
 
+    # An exception delivered through an IDT in MMIO: the exit comes during the event's
+    # delivery (IDT-vectoring information), so the VMM must stop the guest saying so, and
+    # not emulate the instruction at RIP (which touches no memory).
+    boot_test bochs-vm-idt-mmio "${bochs[@]}" --smp 1 --iso "$b/vm-idt-mmio.iso" \
+        --pass "^vmm: guest's delivery of event 0x80000306 touched MMIO at gpa 0xfed00030 " \
+        --fail "$vm_fail|^SUMMARY|vmm: guest exit status|triple fault" \
+        --count "^hostile: IDT at 0xfed00000, #UD next" 1 --count "^vmm: exit table end$" 1
+
     # Resetting and powering off (test/guests/reset.c): five VMMs run the reset guest, each
     # told another way out; each VMM must end its own guest saying how, with its exit table.
     boot_test bochs-vm-reset "${bochs[@]}" --smp 1 --iso "$b/vm-reset.iso" \

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Guest "hostile": undefined opcodes, wild port I/O and MMIO, then a deliberate triple
- * fault. It prints a progress line after each stage and never a SUMMARY. */
+ * fault. It prints a progress line after each stage and never a SUMMARY. With "idt=ADDR"
+ * (hex) on its command line it only moves its IDT to that guest-physical address, which
+ * should be MMIO, and raises #UD: the exception's delivery reads its gate from there. */
 #include "guest.h"
 
 const char guest_name[] = "hostile";
@@ -85,8 +87,26 @@ static void wild_mmio(uint32_t ram_end)
     printf("hostile: progress 4: %u MMIO reads and writes in 0xfe000000-0xffffffff done\n", n);
 }
 
+static void idt_in_mmio(uint32_t base)
+{
+    struct {
+        uint16_t limit;
+        uint32_t base;
+    } __attribute__((packed)) d = { 0xfff, base };
+    printf("hostile: IDT at 0x%x, #UD next\n", base);
+    guest_exit_drain();
+    __asm__ volatile("lidt %0; ud2" ::"m"(d));
+    idt_load();
+    check(false, "hostile: still running after #UD through an IDT at 0x%x", base);
+    guest_exit(1);
+}
+
 void guest_main(const struct mb1_info *mbi)
 {
+    const char *cmdline = mbi->flags & MB1_INFO_CMDLINE ? (const char *)mbi->cmdline : "";
+    uint32_t idt;
+    if (cmdline_hex(cmdline, "idt", &idt))
+        idt_in_mmio(idt);
     uint32_t ram_end = mbi->flags & MB1_INFO_MEM ? 0x100000u + mbi->mem_upper * 1024u
                                                  : 64u << 20;
     undefined_opcodes();
