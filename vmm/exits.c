@@ -247,23 +247,13 @@ static void vmcall(struct vireo_vcpu_state *s)
     skip(s, VIREO_MTD_GPR_ACDB);
 }
 
-/* SDM Table 28-5. String forms address guest memory flat (paging off, segment bases 0). */
-static void io(struct vireo_vcpu_state *s)
+/* SDM Table 28-5: INS/OUTS, REP or not. Guest memory is addressed flat (paging off,
+   segment bases 0). Apart from the plain IN/OUT, which is the exit path's. */
+static __attribute__((noinline)) void io_string(struct vireo_vcpu_state *s, uint32_t q,
+                                                uint32_t port, unsigned bytes)
 {
-    uint32_t q = (uint32_t)s->qual[0], port = q >> VIREO_IO_QUAL_PORT_SHIFT;
-    unsigned bytes = (q & VIREO_IO_QUAL_SIZE_MASK) + 1;
-    uint32_t mask = bytes == 4 ? 0xffffffffu : (1u << (8 * bytes)) - 1;
     bool in = q & VIREO_IO_QUAL_IN;
     uint64_t rip = s->rip + s->inst_len;
-    if (!(q & VIREO_IO_QUAL_STRING)) {
-        if (in)
-            s->rax = (s->rax & ~(uint64_t)mask) | (platform_pio_read(port, bytes) & mask);
-        else
-            platform_pio_write(port, bytes, (uint32_t)s->rax & mask);
-        s->rip = rip;                   /* the device may have printed over the state */
-        s->mtd = VIREO_MTD_RIP_LEN | (in ? VIREO_MTD_GPR_ACDB : 0);
-        return;
-    }
     uint64_t count = q & VIREO_IO_QUAL_REP ? (uint32_t)s->rcx : 1, done = 0;
     uint64_t step = s->rflags & RFLAGS_DF ? (uint64_t)-(int64_t)bytes : bytes;
     uint64_t rsi = s->rsi, rdi = s->rdi, rcx = s->rcx;     /* a print may overwrite *s */
@@ -286,6 +276,25 @@ static void io(struct vireo_vcpu_state *s)
     s->rcx = q & VIREO_IO_QUAL_REP ? rcx - done : rcx;
     s->rip = rip;
     s->mtd = VIREO_MTD_GPR_ACDB | VIREO_MTD_GPR_BSD | VIREO_MTD_RIP_LEN;
+}
+
+static void io(struct vireo_vcpu_state *s)
+{
+    uint32_t q = (uint32_t)s->qual[0], port = q >> VIREO_IO_QUAL_PORT_SHIFT;
+    unsigned bytes = (q & VIREO_IO_QUAL_SIZE_MASK) + 1;
+    if (q & VIREO_IO_QUAL_STRING)
+        return io_string(s, q, port, bytes);
+    uint64_t rip = s->rip + s->inst_len;
+    uint32_t mask = bytes == 4 ? 0xffffffffu : (1u << (8 * bytes)) - 1;
+    if (q & VIREO_IO_QUAL_IN) {
+        uint64_t v = platform_pio_read(port, bytes) & mask;
+        s->rax = (s->rax & ~(uint64_t)mask) | v;
+        s->mtd = VIREO_MTD_RIP_LEN | VIREO_MTD_GPR_ACDB;
+    } else {
+        platform_pio_write(port, bytes, (uint32_t)s->rax & mask);
+        s->mtd = VIREO_MTD_RIP_LEN;
+    }
+    s->rip = rip;                       /* the device may have printed over the state */
 }
 
 /* The MSRs of vmm/msr.c; anything else is #GP, as on hardware. */
