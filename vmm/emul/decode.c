@@ -243,75 +243,8 @@ static unsigned imm_size(const struct emul_insn *i)
     return 0;
 }
 
-/* Little-endian, n bytes at b. */
-static uint64_t bytes_le(const uint8_t *b, unsigned n)
-{
-    uint64_t v = 0;
-    for (unsigned k = n; k--;)
-        v = v << 8 | b[k];
-    return v;
-}
-
-/*
- * Most MMIO is a plain MOV between a register and memory: 88-8B with a 32- or 64-bit
- * address that needs no SIB byte, or A0-A3, with no prefix but REX. Those are decoded
- * here, straight from the bytes already fetched, to what the general decoder makes of
- * them; anything else (prefixes, SIB, 16-bit addressing, bytes not yet fetched) is
- * left to it: false, and *i is not used.
- */
-static bool decode_mov(struct emul *e, struct emul_insn *i)
-{
-    const uint8_t *b = e->out->insn;
-    unsigned n = 0, avail = e->fetched, mod = 0, reg = 0, rm = 0;
-    uint8_t rex = e->mode64 && (b[0] & 0xf0) == 0x40 ? b[0] : 0;
-    n += rex != 0;
-    if (n >= avail || e->code_size == 2)
-        return false;
-    uint8_t op = b[n++];
-    unsigned addrsize = e->mode64 ? 8 : 4, seg = SEG_DS;
-    uint64_t off;
-    if (op >= 0xa0 && op <= 0xa3) {
-        if (n + addrsize > avail)
-            return false;
-        off = bytes_le(b + n, addrsize);
-        n += addrsize;
-    } else if (op >= 0x88 && op <= 0x8b && n < avail) {
-        uint8_t modrm = b[n++];
-        mod = modrm >> 6;
-        reg = ((modrm >> 3) & 7) | (rex & 4 ? 8 : 0);
-        rm = (modrm & 7) | (rex & 1 ? 8 : 0);
-        bool direct = mod == 0 && (rm & 7) == 5;        /* disp32, or RIP-relative */
-        unsigned disp_n = mod == 1 ? 1 : mod == 2 || direct ? 4 : 0;
-        if (mod == 3 || (rm & 7) == 4 || n + disp_n > avail)
-            return false;
-        uint64_t disp = bytes_le(b + n, disp_n);
-        n += disp_n;
-        if (disp_n && (disp >> (8 * disp_n - 1)) & 1)
-            disp |= ~emul_mask(disp_n);
-        off = disp + (direct ? (e->mode64 ? e->s->rip + n : 0) : *emul_gpr(e, rm));
-        seg = rm == 5 && !direct ? SEG_SS : SEG_DS;     /* EBP/RBP as the base */
-    } else {
-        return false;
-    }
-    bool byte = !(op & 1);
-    *i = (struct emul_insn){
-        .op = op, .kind = op >= 0xa0 ? K_MOFFS : K_MOV,
-        .attr = (uint8_t)((op >= 0xa0 ? 0 : A_MODRM) | (byte ? A_BYTE : 0)),
-        .rex = rex, .seg = SEG_NONE,
-        .opsize = (uint8_t)(byte ? 1 : rex & 8 ? 8 : e->code_size),
-        .addrsize = (uint8_t)addrsize, .mod = (uint8_t)mod, .reg = (uint8_t)reg,
-        .rm = (uint8_t)rm, .len = (uint8_t)n, .mem_seg = (uint8_t)seg,
-        .mem_off = off & emul_mask(addrsize),
-    };
-    return true;
-}
-
 bool emul_decode(struct emul *e, struct emul_insn *i)
 {
-    if (!e->fetched && !emul_fetch_more(e, 0))
-        return false;
-    if (decode_mov(e, i))
-        return true;
     *i = (struct emul_insn){ 0 };
     bool rip_rel = false;
     if (!decode_opcode(e, i))
