@@ -221,16 +221,26 @@ void cpuid_forget(void)
     memset(cpuid_cache, 0, sizeof(cpuid_cache));
 }
 
+static void exit_cpuid(struct vireo_vcpu_state *s);
+
+/* A leaf not in the cache: worked out, then answered from it. Apart from exit_cpuid(), so
+   that the common hit saves and restores no registers. */
+static __attribute__((noinline)) void cpuid_miss(struct vireo_vcpu_state *s, unsigned i,
+                                                 uint32_t leaf, uint32_t sub)
+{
+    cpuid_answer(leaf, sub, cpuid_cache[i].r);
+    cpuid_cache[i].leaf = leaf;
+    cpuid_cache[i].sub = sub;
+    cpuid_cache[i].valid = true;
+    exit_cpuid(s);
+}
+
 static void exit_cpuid(struct vireo_vcpu_state *s)
 {
     uint32_t leaf = (uint32_t)s->rax, sub = (uint32_t)s->rcx;
     unsigned i = (leaf ^ leaf >> 24 ^ sub * 7) % CPUID_CACHE;
-    if (!cpuid_cache[i].valid || cpuid_cache[i].leaf != leaf || cpuid_cache[i].sub != sub) {
-        cpuid_answer(leaf, sub, cpuid_cache[i].r);
-        cpuid_cache[i].leaf = leaf;
-        cpuid_cache[i].sub = sub;
-        cpuid_cache[i].valid = true;
-    }
+    if (!cpuid_cache[i].valid || cpuid_cache[i].leaf != leaf || cpuid_cache[i].sub != sub)
+        return cpuid_miss(s, i, leaf, sub);
     const uint32_t *r = cpuid_cache[i].r;
     s->rax = r[0];
     s->rbx = r[1];
