@@ -221,16 +221,26 @@ void cpuid_forget(void)
     memset(cpuid_cache, 0, sizeof(cpuid_cache));
 }
 
+static void exit_cpuid(struct vireo_vcpu_state *s);
+
+/* A leaf not in the cache: worked out, then answered from it. Apart from exit_cpuid(), so
+   that the common hit saves and restores no registers. */
+static __attribute__((noinline)) void cpuid_miss(struct vireo_vcpu_state *s, unsigned i,
+                                                 uint32_t leaf, uint32_t sub)
+{
+    cpuid_answer(leaf, sub, cpuid_cache[i].r);
+    cpuid_cache[i].leaf = leaf;
+    cpuid_cache[i].sub = sub;
+    cpuid_cache[i].valid = true;
+    exit_cpuid(s);
+}
+
 static void exit_cpuid(struct vireo_vcpu_state *s)
 {
     uint32_t leaf = (uint32_t)s->rax, sub = (uint32_t)s->rcx;
     unsigned i = (leaf ^ leaf >> 24 ^ sub * 7) % CPUID_CACHE;
-    if (!cpuid_cache[i].valid || cpuid_cache[i].leaf != leaf || cpuid_cache[i].sub != sub) {
-        cpuid_answer(leaf, sub, cpuid_cache[i].r);
-        cpuid_cache[i].leaf = leaf;
-        cpuid_cache[i].sub = sub;
-        cpuid_cache[i].valid = true;
-    }
+    if (!cpuid_cache[i].valid || cpuid_cache[i].leaf != leaf || cpuid_cache[i].sub != sub)
+        return cpuid_miss(s, i, leaf, sub);
     const uint32_t *r = cpuid_cache[i].r;
     s->rax = r[0];
     s->rbx = r[1];
@@ -247,23 +257,13 @@ static void vmcall(struct vireo_vcpu_state *s)
     skip(s, VIREO_MTD_GPR_ACDB);
 }
 
-/* SDM Table 28-5. String forms address guest memory flat (paging off, segment bases 0). */
-static void io(struct vireo_vcpu_state *s)
+/* SDM Table 28-5: INS/OUTS, REP or not. Guest memory is addressed flat (paging off,
+   segment bases 0). Apart from the plain IN/OUT, which is the exit path's. */
+static __attribute__((noinline)) void io_string(struct vireo_vcpu_state *s, uint32_t q,
+                                                uint32_t port, unsigned bytes)
 {
-    uint32_t q = (uint32_t)s->qual[0], port = q >> VIREO_IO_QUAL_PORT_SHIFT;
-    unsigned bytes = (q & VIREO_IO_QUAL_SIZE_MASK) + 1;
-    uint32_t mask = bytes == 4 ? 0xffffffffu : (1u << (8 * bytes)) - 1;
     bool in = q & VIREO_IO_QUAL_IN;
     uint64_t rip = s->rip + s->inst_len;
-    if (!(q & VIREO_IO_QUAL_STRING)) {
-        if (in)
-            s->rax = (s->rax & ~(uint64_t)mask) | (platform_pio_read(port, bytes) & mask);
-        else
-            platform_pio_write(port, bytes, (uint32_t)s->rax & mask);
-        s->rip = rip;                   /* the device may have printed over the state */
-        s->mtd = VIREO_MTD_RIP_LEN | (in ? VIREO_MTD_GPR_ACDB : 0);
-        return;
-    }
     uint64_t count = q & VIREO_IO_QUAL_REP ? (uint32_t)s->rcx : 1, done = 0;
     uint64_t step = s->rflags & RFLAGS_DF ? (uint64_t)-(int64_t)bytes : bytes;
     uint64_t rsi = s->rsi, rdi = s->rdi, rcx = s->rcx;     /* a print may overwrite *s */
@@ -286,6 +286,25 @@ static void io(struct vireo_vcpu_state *s)
     s->rcx = q & VIREO_IO_QUAL_REP ? rcx - done : rcx;
     s->rip = rip;
     s->mtd = VIREO_MTD_GPR_ACDB | VIREO_MTD_GPR_BSD | VIREO_MTD_RIP_LEN;
+}
+
+static void io(struct vireo_vcpu_state *s)
+{
+    uint32_t q = (uint32_t)s->qual[0], port = q >> VIREO_IO_QUAL_PORT_SHIFT;
+    unsigned bytes = (q & VIREO_IO_QUAL_SIZE_MASK) + 1;
+    if (q & VIREO_IO_QUAL_STRING)
+        return io_string(s, q, port, bytes);
+    uint64_t rip = s->rip + s->inst_len;
+    uint32_t mask = bytes == 4 ? 0xffffffffu : (1u << (8 * bytes)) - 1;
+    if (q & VIREO_IO_QUAL_IN) {
+        uint64_t v = platform_pio_read(port, bytes) & mask;
+        s->rax = (s->rax & ~(uint64_t)mask) | v;
+        s->mtd = VIREO_MTD_RIP_LEN | VIREO_MTD_GPR_ACDB;
+    } else {
+        platform_pio_write(port, bytes, (uint32_t)s->rax & mask);
+        s->mtd = VIREO_MTD_RIP_LEN;
+    }
+    s->rip = rip;                       /* the device may have printed over the state */
 }
 
 /* The MSRs of vmm/msr.c; anything else is #GP, as on hardware. */

@@ -16,12 +16,8 @@ struct intr_view intr_view;
 static bool window;                     /* an interrupt window is requested */
 static atomic_uint_fast64_t deadline;   /* the devices' next deadline, 0 for none */
 static atomic_uint_fast64_t armed;      /* what the thread sleeps towards, ~0: nothing */
-static atomic_bool in_guest;            /* no exit is being handled */
-
-void intr_exit_begins(void)
-{
-    atomic_store(&in_guest, false);
-}
+static uint64_t published = DEV_NO_DEADLINE;    /* platform_deadline() as last published */
+atomic_bool intr_in_guest;              /* no exit is being handled */
 
 static bool can_take(void)
 {
@@ -53,6 +49,7 @@ static void inject(struct vireo_vcpu_state *s)
 static void publish(uint64_t next)
 {
     uint64_t d = next == DEV_NO_DEADLINE ? 0 : next;
+    published = next;
     if (atomic_load(&deadline) == d)
         return;
     atomic_store(&deadline, d);
@@ -60,8 +57,7 @@ static void publish(uint64_t next)
         hc_sm_up(VMM_SEL_TIMER_WAKE);
 }
 
-/* The common exit touches no device and finds no deadline passed: a few compares. */
-void intr_reply(struct vireo_vcpu_state *s)
+static __attribute__((noinline)) uint64_t reply_slow(struct vireo_vcpu_state *s)
 {
     for (;;) {
         uint64_t now = rdtsc();
@@ -69,20 +65,40 @@ void intr_reply(struct vireo_vcpu_state *s)
         publish(next);
         if (platform_intr_changed() || window || (s->mtd & VIREO_MTD_INJ))
             inject(s);
-        atomic_store(&in_guest, true);
+        atomic_store(&intr_in_guest, true);
         /* A deadline that passed, or input that came, before in_guest was set may have
            found a thread declining to recall: handle it here instead. */
-        if (rdtsc() < next && !platform_input_due())
-            return;
-        atomic_store(&in_guest, false);
+        now = rdtsc();
+        if (now < next && !platform_input_due())
+            return now;
+        atomic_store(&intr_in_guest, false);
     }
+}
+
+/* The common exit moved no line, injects nothing and finds no deadline passed: a few
+   compares, the deadlines of the models it accessed, and the clock's re-check. */
+uint64_t intr_reply(struct vireo_vcpu_state *s)
+{
+    if (!platform_pic_changed && !window && !(s->mtd & VIREO_MTD_INJ)) {
+        uint64_t next = platform_bus.stale ? platform_refresh() : platform_deadline();
+        if (!platform_pic_changed) {
+            if (next != published)
+                publish(next);
+            atomic_store(&intr_in_guest, true);
+            uint64_t now = rdtsc();     /* the re-check of reply_slow() */
+            if (now < next && !platform_input_due())
+                return now;
+            atomic_store(&intr_in_guest, false);
+        }
+    }
+    return reply_slow(s);
 }
 
 void intr_kick(void)
 {
     platform_input_arrived();
     hc_sm_up(VMM_SEL_TIMER_SM);         /* a halted vCPU looks again */
-    if (atomic_load(&in_guest))
+    if (atomic_load(&intr_in_guest))
         hc_ec_ctrl(VMM_SEL_VCPU, VIREO_HC_FLAG_EC_RECALL);
 }
 
@@ -98,7 +114,7 @@ NORETURN void intr_timer_thread(void)
         if (st != VIREO_TIMEOUT)
             continue;                   /* woken for a new deadline */
         fired = d;
-        if (atomic_load(&in_guest) && hc_ec_ctrl(VMM_SEL_VCPU, VIREO_HC_FLAG_EC_RECALL))
+        if (atomic_load(&intr_in_guest) && hc_ec_ctrl(VMM_SEL_VCPU, VIREO_HC_FLAG_EC_RECALL))
             hc_sm_down(VMM_SEL_TIMER_WAKE, 0);      /* the vCPU is gone: rest */
     }
 }

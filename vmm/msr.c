@@ -75,10 +75,21 @@ static const struct msr_def msrs[] = {
 static uint64_t kept[MSR_COUNT];
 static bool kept_set[MSR_COUNT];
 
+/* The slot (+ 1) each index last found, by a hash of the index: a guest uses few MSRs
+   often (IA32_TSC_DEADLINE above all), and the table is searched once for each. */
+#define MEMO 32
+static uint8_t memo[MEMO];
+
 static const struct msr_def *find(uint32_t index, unsigned *slot)
 {
-    for (unsigned i = 0; i < MSR_COUNT; i++)
+    unsigned h = (index ^ index >> 5 ^ index >> 26) % MEMO, i = memo[h];
+    if (i && msrs[i - 1].index == index) {
+        *slot = i - 1;
+        return &msrs[i - 1];
+    }
+    for (i = 0; i < MSR_COUNT; i++)
         if (msrs[i].index == index) {
+            memo[h] = (uint8_t)(i + 1);
             *slot = i;
             return &msrs[i];
         }

@@ -31,7 +31,7 @@
 #define LINE 120
 #define RAM_BELOW_4G_MAX 0xe0000000ull   /* where a PC's MMIO hole starts */
 
-static struct bus bus;
+struct bus platform_bus;
 static struct irq_router router;
 static struct i8259 pic;
 static struct i8254 pit;
@@ -43,12 +43,13 @@ static struct piix_rcr rcr;
 static struct lapic lapic;
 static struct acpi_pm pm;
 static unsigned lapic_slot;             /* the local APIC's index on the bus */
+static uint16_t intr_models;            /* the 8259's and the local APIC's bits on the bus */
 static struct {
     char text[LINE];
     unsigned len;
 } line;
-static bool pic_changed;                /* the interrupt output may differ from the last look */
-static atomic_bool input_news;          /* the input thread put bytes into the ring */
+bool platform_pic_changed;              /* the interrupt output may differ from the last look */
+atomic_bool platform_input_news;        /* the input thread put bytes into the ring */
 
 static uint64_t plat_now(void *ctx)
 {
@@ -60,7 +61,7 @@ static void plat_irq(void *ctx, unsigned irq, bool level)
 {
     (void)ctx;
     irq_router_set(&router, irq, level);
-    pic_changed = true;
+    platform_pic_changed = true;
 }
 
 /* COM1's bytes go to the console a line at a time (CR dropped), or what there is of the
@@ -137,7 +138,7 @@ static const struct dev_range test_exit_range[1] = { { DEV_PIO, TEST_EXIT_PORT, 
    come back to the I/O APIC. */
 static bool to_lapic(void *ctx, const struct apic_msg *m)
 {
-    pic_changed = true;
+    platform_pic_changed = true;
     return lapic_deliver(ctx, m);
 }
 
@@ -182,14 +183,16 @@ bool platform_init(void)
     };
     for (unsigned i = 0; i < ARRAY_SIZE(devs); i++) {
         if (devs[i].state == &lapic)
-            lapic_slot = bus.count;
-        if (!bus_add(&bus, &devs[i]))
+            lapic_slot = platform_bus.count;
+        if (devs[i].state == &lapic || devs[i].state == &pic)
+            intr_models |= (uint16_t)(1u << platform_bus.count);
+        if (!bus_add(&platform_bus, &devs[i]))
             return false;
     }
-    if (!pcidev_init(&bus, &plat))
+    if (!pcidev_init(&platform_bus, &plat))
         return false;
-    bus_reset(&bus);
-    pcidev_set_lines(&bus);
+    bus_reset(&platform_bus);
+    pcidev_set_lines(&platform_bus);
     return true;
 }
 
@@ -209,68 +212,56 @@ bool platform_write_firmware(void)
     return fw_write_mptable(&c) && fw_write_acpi(&c);
 }
 
-/* The guest programs the 8259 itself (masks, EOIs, polls). */
-static void pic_access(uint32_t port, unsigned bytes)
-{
-    for (unsigned i = 0; i < ARRAY_SIZE(i8259_ranges); i++)
-        if (port + bytes > i8259_ranges[i].base &&
-            port < i8259_ranges[i].base + i8259_ranges[i].size)
-            pic_changed = true;
-}
-
+/* An access to the 8259 (masks, EOIs, polls) or the local APIC (EOI, TPR, ICR, LVTs) may
+   change the interrupt output: the bus marks the model it reached stale, and
+   platform_advance() looks at those bits before it clears them. The I/O APIC's
+   deliveries say so themselves (to_lapic). */
 uint32_t platform_pio_read(uint32_t port, unsigned bytes)
 {
-    pic_access(port, bytes);
-    return bus_pio_read(&bus, port, bytes);
+    return bus_pio_read(&platform_bus, port, bytes);
 }
 
 void platform_pio_write(uint32_t port, unsigned bytes, uint32_t value)
 {
-    pic_access(port, bytes);
-    bus_pio_write(&bus, port, bytes, value);
-}
-
-/* An access to the local APIC (EOI, TPR, ICR, LVTs) may change the output; the I/O APIC's
-   deliveries say so themselves (to_lapic). */
-static void mmio_access(uint64_t gpa)
-{
-    if (gpa - lapic.range[0].base < lapic.range[0].size)
-        pic_changed = true;
+    bus_pio_write(&platform_bus, port, bytes, value);
 }
 
 uint32_t platform_mmio_read(uint64_t gpa, unsigned bytes)
 {
     uint32_t v;
-    mmio_access(gpa);
-    return bus_mmio_read(&bus, gpa, bytes, &v) ? v : 0xffffffffu;
+    return bus_mmio_read(&platform_bus, gpa, bytes, &v) ? v : 0xffffffffu;
 }
 
 void platform_mmio_write(uint64_t gpa, unsigned bytes, uint32_t value)
 {
-    mmio_access(gpa);
-    bus_mmio_write(&bus, gpa, bytes, value);
+    bus_mmio_write(&platform_bus, gpa, bytes, value);
 }
 
-void platform_input_arrived(void) { atomic_store(&input_news, true); }
-bool platform_input_due(void) { return atomic_load(&input_news); }
+void platform_input_arrived(void) { atomic_store(&platform_input_news, true); }
 
 /* The local APIC timer raises no line: its deadline passing may change the output. */
 uint64_t platform_advance(uint64_t now)
 {
-    if (atomic_load(&input_news) && atomic_exchange(&input_news, false))
-        bus_kick(&bus, &com1, now);
-    if (now >= bus.deadline[lapic_slot])
-        pic_changed = true;
-    return bus_advance(&bus, now);
+    if (platform_bus.stale & intr_models)
+        platform_pic_changed = true;
+    if (atomic_load(&platform_input_news) && atomic_exchange(&platform_input_news, false))
+        bus_kick(&platform_bus, &com1, now);
+    if (now >= platform_bus.deadline[lapic_slot])
+        platform_pic_changed = true;
+    return bus_advance(&platform_bus, now);
 }
 
-bool platform_due(uint64_t now) { return now >= bus.next || bus.stale || platform_input_due(); }
-uint64_t platform_deadline(void) { return bus.next; }
+uint64_t platform_refresh(void)
+{
+    if (platform_bus.stale & intr_models)
+        platform_pic_changed = true;
+    return bus_refresh(&platform_bus);
+}
 
 bool platform_intr_changed(void)
 {
-    bool changed = pic_changed;
-    pic_changed = false;
+    bool changed = platform_pic_changed;
+    platform_pic_changed = false;
     return changed;
 }
 
@@ -297,8 +288,8 @@ uint8_t platform_intr_ack(void)
 /* The local APIC's MSRs: the model changed its own deadline or its output. */
 static void lapic_touched(void)
 {
-    bus.stale |= (uint16_t)(1u << lapic_slot);
-    pic_changed = true;
+    platform_bus.stale |= (uint16_t)(1u << lapic_slot);
+    platform_pic_changed = true;
 }
 
 uint64_t platform_apic_base(void) { return lapic.s.base; }

@@ -2,12 +2,13 @@
 /* Vireo VMM: one ring-3 process per guest; each VM exit arrives as a portal call. */
 #pragma once
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <vireo/hip.h>
 #include <vireo/mtd.h>
 #include <vireo/sel.h>
 #include <vireo/utcb.h>
 #include <vireo/vmx.h>
-#include "dev/dev.h"
+#include "dev/bus.h"
 #include "hc.h"
 #include "layout.h"
 #include "vireo.h"
@@ -87,15 +88,32 @@ uint32_t platform_mmio_read(uint64_t gpa, unsigned bytes);
 void platform_mmio_write(uint64_t gpa, unsigned bytes, uint32_t value);
 /* Brings the models up to TSC `now`; returns the next TSC at which one needs it. */
 uint64_t platform_advance(uint64_t now);
-/* Whether platform_advance(now) has work: a deadline passed or a model was accessed. */
-bool platform_due(uint64_t now);
-uint64_t platform_deadline(void);
+/* Read on every exit, so in the open: the exit path looks at them without a call. */
+extern struct bus platform_bus;
+extern bool platform_pic_changed;
+extern atomic_bool platform_input_news;
+/* Nothing new since the last platform_advance(): no model accessed, no line moved, no
+   input. The deadline is the caller's compare. */
+static inline bool platform_quiet(void)
+{
+    return !platform_bus.stale && !platform_pic_changed &&
+           !atomic_load_explicit(&platform_input_news, memory_order_relaxed);
+}
+/* Whether platform_advance(now) has work: a deadline passed or something is new. */
+static inline bool platform_due(uint64_t now)
+{
+    return now >= platform_bus.next || !platform_quiet();
+}
+static inline uint64_t platform_deadline(void) { return platform_bus.next; }
+/* Without the clock: the next deadline once the models accessed have been asked for
+   theirs (if it has passed, platform_advance() has work). */
+uint64_t platform_refresh(void);
 /* COM1's unfinished output line to the console now (the guest idles). */
 void platform_console_flush(void);
 /* COM1's input has arrived (any thread): the next platform_advance() hands it to the
    model. platform_input_due(): whether that is still to be done. */
 void platform_input_arrived(void);
-bool platform_input_due(void);
+static inline bool platform_input_due(void) { return atomic_load(&platform_input_news); }
 /* Whether the interrupt output may have changed since the last call (lines, guest access,
    a model's deadline). */
 bool platform_intr_changed(void);
@@ -118,10 +136,12 @@ struct intr_view {
 };
 extern struct intr_view intr_view;
 /* After an exit's handler: brings the devices up to date and puts the PIC's interrupt into
-   the reply, or asks for an interrupt window; then marks the guest as running. */
-void intr_reply(struct vireo_vcpu_state *s);
+   the reply, or asks for an interrupt window; then marks the guest as running. Returns
+   the TSC at which it last looked at the clock. */
+uint64_t intr_reply(struct vireo_vcpu_state *s);
 /* The exit handler is busy: the timer thread must not recall the vCPU for it. */
-void intr_exit_begins(void);
+extern atomic_bool intr_in_guest;
+static inline void intr_exit_begins(void) { atomic_store(&intr_in_guest, false); }
 /* The timer thread's body: recalls the vCPU at the devices' deadlines. */
 NORETURN void intr_timer_thread(void);
 /* Another thread has news for the devices (input): makes the vCPU's handler look at

@@ -374,6 +374,43 @@ static void test_exit_gpa_hint(void **state)
     assert_int_equal(env_log[2].gpa, M + 0x10);
 }
 
+/* EMUL0122: the last walk is remembered, and used only while every entry it read is as
+   it left it: a cleared accessed bit, a remapped or absent code page walk afresh. */
+static void test_walk_memo(void **state)
+{
+    (void)state;
+    const uint64_t pte = ENV_PT_PT0 + CODE_PAGE * 8, other = 0x30000;
+    s = env_state(ENV_LONG64);
+    s.rdi = M + 0x10;
+    RUN(M + 0x10, 0x8b, 0x07);                                  /* mov eax, [rdi] */
+    expect_done();
+    assert_int_equal(env_get64(pte) & A, A);
+    s.rip = ENV_CODE;
+    RUN(M + 0x10, 0x8b, 0x07);                                  /* the same walk */
+    expect_done();
+    assert_int_equal(env_nlog, 2);
+    env_put64(pte, (CODE_PAGE << 12) | P | RW);                 /* A cleared: walked */
+    s.rip = ENV_CODE;
+    RUN(M + 0x10, 0x8b, 0x07);
+    expect_done();
+    assert_int_equal(env_get64(pte) & A, A);
+    env_put64(pte, other | P | RW | A);                         /* remapped: the new bytes */
+    memcpy(env_ram + other, (const uint8_t[]){ 0x8b, 0x0f }, 2);    /* mov ecx, [rdi] */
+    s.rip = ENV_CODE;
+    s.rax = s.rcx = 0;
+    env_mmio_value = 0x1234;
+    RUN(M + 0x10, 0x8b, 0x07);
+    expect_done();
+    assert_int_equal(s.rcx, 0x1234);
+    assert_int_equal(s.rax, 0);
+    env_put64(pte, other | RW | A);                             /* absent: #PF */
+    s.rip = ENV_CODE;
+    RUN(M + 0x10, 0x8b, 0x07);
+    assert_int_equal(out.status, EMUL_EXCEPTION);
+    assert_int_equal(out.vector, 14);
+    assert_int_equal(out.cr2, ENV_CODE);
+}
+
 /* EMUL0112: page tables outside RAM, code outside RAM, exits no emulation can finish. */
 static void test_not_ram(void **state)
 {
@@ -649,6 +686,7 @@ int main(void)
         cmocka_unit_test_setup(test_user_supervisor, setup),
         cmocka_unit_test_setup(test_smep_smap, setup),
         cmocka_unit_test_setup(test_exit_gpa_hint, setup),
+        cmocka_unit_test_setup(test_walk_memo, setup),
         cmocka_unit_test_setup(test_not_ram, setup),
         cmocka_unit_test_setup(test_split_access, setup),
         cmocka_unit_test_setup(test_segments, setup),

@@ -5,6 +5,13 @@
 
 #define BUS_DEVICES 16
 #define BUS_PORTS 0x10000
+#define BUS_MMIO_RANGES 16
+
+/* An MMIO range, copied at bus_add(): a model's ranges are fixed once it is on the bus. */
+struct bus_mmio {
+    uint64_t base, size;
+    unsigned dev;
+};
 
 struct bus {
     struct dev dev[BUS_DEVICES];
@@ -14,6 +21,9 @@ struct bus {
     unsigned count;
     uint8_t timed[BUS_DEVICES];         /* the models with a clock (deadline), in order */
     unsigned timed_count;
+    uint16_t timed_mask;                /* the same as bits */
+    struct bus_mmio mmio[BUS_MMIO_RANGES];      /* disjoint, in the order added */
+    unsigned mmio_count, mmio_last;     /* mmio_last: the range the last access hit */
     uint8_t port[BUS_PORTS];            /* the model at each port, + 1; 0: none */
 };
 
@@ -28,6 +38,9 @@ bool bus_mmio_read(struct bus *b, uint64_t gpa, unsigned bytes, uint32_t *value)
 bool bus_mmio_write(struct bus *b, uint64_t gpa, unsigned bytes, uint32_t value);
 /* Brings every model whose deadline has come up to `now`; returns the next deadline. */
 uint64_t bus_advance(struct bus *b, uint64_t now);
+/* Without the clock: the next deadline once the models accessed since the last look have
+   been asked for theirs (it may have passed: bus_advance() then has work). */
+uint64_t bus_refresh(struct bus *b);
 /* Brings the model with state `dev` up to `now` outside its deadline: something outside
    the guest (typed input) changed what it sees. */
 void bus_kick(struct bus *b, void *dev, uint64_t now);

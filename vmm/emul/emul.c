@@ -69,7 +69,7 @@ void emul_mmio(struct vireo_vcpu_state *s, const struct emul_exit *x, const stru
     struct emul e = { .s = s, .x = x, .m = m, .out = out };
     struct emul_insn i;
     set_mode(&e, maxphyaddr);
-    if (!exit_emulable(&e) || !emul_decode(&e, &i))
+    if (!exit_emulable(&e) || emul_fast_mov(&e) || !emul_decode(&e, &i))
         return;
     out->insn_len = i.len;
     emul_exec(&e, &i);

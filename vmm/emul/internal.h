@@ -119,4 +119,7 @@ uint64_t emul_alu(unsigned op, unsigned size, uint64_t a, uint64_t b, uint64_t *
 /* exec.c */
 bool emul_exec(struct emul *e, struct emul_insn *i);
 
+/* fast.c: the plain MOV with a register; false (having fetched) for anything else. */
+bool emul_fast_mov(struct emul *e);
+
 #endif

@@ -20,10 +20,12 @@
 
 #define CR0_WP (1ull << 16)
 #define CR4_PSE (1ull << 4)
+#define CR4_PAE (1ull << 5)
 #define CR4_LA57 (1ull << 12)
 #define CR4_SMEP (1ull << 20)
 #define CR4_SMAP (1ull << 21)
 #define EFER_NXE (1ull << 11)
+#define EFER_LMA (1ull << 10)
 
 enum walk_result { WALK_OK, WALK_NOT_PRESENT, WALK_RESERVED, WALK_NOT_RAM };
 
@@ -196,13 +198,75 @@ static bool page_fault(struct emul *e, uint64_t lin, uint32_t acc, enum walk_res
     return emul_fault(e, EMUL_VEC_PF, true, error);
 }
 
-/* The guest-physical address of linear `lin` for an access `acc` (EMUL_PF_W/I/U). */
-static bool translate(struct emul *e, uint64_t lin, uint32_t acc, uint64_t *gpa)
+/*
+ * The last walk that succeeded, with all it depended on: the control bits and access its
+ * checks read, and each entry it read, at its address, as the walk left it (accessed and
+ * dirty set). A walk is a function of exactly these; where all are unchanged, the entries
+ * read again from guest memory, it would find the same page and write nothing, so the
+ * memo's page is the walk's. A changed entry, CR3 or mode makes it miss. (The MMIO of a
+ * paged guest walks for the fetch every time: the operand has the exit's address.)
+ */
+#define MEMO_CR4 (CR4_PSE | CR4_PAE | CR4_LA57 | CR4_SMEP | CR4_SMAP)
+#define MEMO_CTL 5
+static struct {
+    bool valid;
+    uint32_t acc;
+    uint64_t page, gpa_page, ctl[MEMO_CTL];
+    uint64_t entry_gpa[5], entry[5];
+    unsigned n, entry_size;
+} memo;
+
+static void memo_ctl(const struct emul *e, uint64_t ctl[MEMO_CTL])
 {
-    if (!e->paging) {
-        *gpa = lin;
-        return true;
+    const struct vireo_vcpu_state *s = e->s;
+    ctl[0] = s->cr3;
+    ctl[1] = (s->cr0 & CR0_WP) | (s->cr4 & MEMO_CR4) | (s->rflags & FL_AC);
+    ctl[2] = s->efer & (EFER_NXE | EFER_LMA);
+    ctl[3] = e->phys_mask;
+    ctl[4] = e->lma;
+}
+
+static bool memo_hit(struct emul *e, uint64_t lin, uint32_t acc, uint64_t *gpa)
+{
+    uint64_t ctl[MEMO_CTL];
+    if (!memo.valid || memo.page != lin >> 12 || memo.acc != acc)
+        return false;
+    memo_ctl(e, ctl);
+    for (unsigned k = 0; k < MEMO_CTL; k++)
+        if (ctl[k] != memo.ctl[k])
+            return false;
+    for (unsigned k = 0; k < memo.n; k++) {
+        uint64_t v = 0;
+        if (!e->m->ram_read(e->m->ctx, memo.entry_gpa[k], &v, memo.entry_size) ||
+            v != memo.entry[k])
+            return false;
     }
+    *gpa = memo.gpa_page | (lin & (PAGE - 1));
+    return true;
+}
+
+static void memo_keep(struct emul *e, uint64_t lin, uint32_t acc, const struct walk *w)
+{
+    bool write = acc & EMUL_PF_W;
+    memo_ctl(e, memo.ctl);
+    for (unsigned k = 0; k < w->n; k++) {
+        memo.entry_gpa[k] = w->entry_gpa[k];
+        memo.entry[k] = k < w->first_a ? w->entry[k]
+                      : w->entry[k] | PTE_A | (write && k == w->n - 1 ? PTE_D : 0);
+    }
+    memo.n = w->n;
+    memo.entry_size = w->entry_size;
+    memo.page = lin >> 12;
+    memo.gpa_page = w->gpa & ~(uint64_t)(PAGE - 1);
+    memo.acc = acc;
+    memo.valid = true;
+}
+
+static __attribute__((noinline)) bool translate_paged(struct emul *e, uint64_t lin,
+                                                      uint32_t acc, uint64_t *gpa)
+{
+    if (memo_hit(e, lin, acc, gpa))
+        return true;
     struct walk w;
     w.n = w.first_a = 0;
     w.and_bits = ~0ull;
@@ -213,7 +277,19 @@ static bool translate(struct emul *e, uint64_t lin, uint32_t acc, uint64_t *gpa)
     if (r != WALK_OK || !allowed(e, &w, acc))
         return page_fault(e, lin, acc, r);
     *gpa = w.gpa;
-    return set_accessed(e, &w, acc & EMUL_PF_W);
+    if (!set_accessed(e, &w, acc & EMUL_PF_W))
+        return false;
+    memo_keep(e, lin, acc, &w);
+    return true;
+}
+
+/* The guest-physical address of linear `lin` for an access `acc` (EMUL_PF_W/I/U). */
+static bool translate(struct emul *e, uint64_t lin, uint32_t acc, uint64_t *gpa)
+{
+    if (e->paging)
+        return translate_paged(e, lin, acc, gpa);
+    *gpa = lin;
+    return true;
 }
 
 bool emul_fetch_more(struct emul *e, unsigned pos)
