@@ -5,8 +5,8 @@
 
 #define VIREO_HIP_MAGIC 0x50494856u         /* "VHIP" */
 #define VIREO_HIP_MODULES 16
-#define VIREO_HIP_MEM_RANGES 64
-#define VIREO_HIP_CMDLINE 160
+#define VIREO_HIP_MEM_RANGES 48
+#define VIREO_HIP_CMDLINE 184
 
 /*
  * The root server starts with RSI = the HIP's address. Memory it holds appears in its
